@@ -1,0 +1,79 @@
+/**
+ * Errors as values. Every boundary (IPC, WebSocket bridge, CLI --json, later the device protocol and
+ * HQ) reports failure as `{ ok: false, error: { code, message } }` with a code from this list, and a
+ * message written for a technician: what happened and what to do next.
+ */
+
+/** Stable error codes. Add codes; never rename or reuse one (HQ and scripts match on them). */
+export const ERROR_CODES = [
+  'invalid_input',
+  'unknown_verb',
+  'untrusted_sender',
+  'unauthorized',
+  'not_found',
+  'db_locked',
+  'db_readonly',
+  'db_corrupt',
+  'disk_full',
+  'chain_broken',
+  'usage',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The data shape of an error as it crosses a boundary. */
+export interface AppErrorData {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: unknown;
+}
+
+/** A success or a coded failure, as plain data. */
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AppErrorData };
+
+/** An exception that carries a stable code; services throw it, boundaries turn it into a Result. */
+export class DeckhandError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'DeckhandError';
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+
+  toData(): AppErrorData {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** Wraps a value as a success. */
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+/** Wraps a coded error as a failure. */
+export function fail(code: ErrorCode, message: string, details?: unknown): Result<never> {
+  return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/**
+ * Converts anything thrown into error data. A DeckhandError keeps its code; anything else is an
+ * `internal` error whose message does not leak stack traces or paths to the UI.
+ */
+export function toErrorData(thrown: unknown): AppErrorData {
+  if (thrown instanceof DeckhandError) return thrown.toData();
+  return {
+    code: 'internal',
+    message: 'Something went wrong inside Deckhand. The details are in the application log; please report them.',
+  };
+}
+
+/** Exhaustiveness check for union switches. */
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
+}
