@@ -51,7 +51,7 @@ export interface VerbOutputs {
     readonly name: string;
     readonly version: string;
     readonly dataDir: string;
-    readonly host: 'electron' | 'browser';
+    readonly host: 'electron' | 'browser' | 'cli';
     readonly platform: string;
   };
   'logs.query': { readonly total: number; readonly rows: readonly LogRow[] };

@@ -1,0 +1,41 @@
+/** `deckhand host`: serve the UI to a browser on this machine (127.0.0.1 only) until interrupted. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DeckhandError } from '../../../core/result';
+import { startBrowserHost } from '../../host/browser-host';
+import { openBackend } from '../../services/backend';
+import { EXIT, printJson } from '../cli-io';
+import { parseCommandArgs, type CommandContext } from '../main';
+
+/** The built renderer, relative to this source file. */
+const RENDERER_DIR = fileURLToPath(new URL('../../../out/renderer/', import.meta.url));
+
+/** Starts the browser host and waits for SIGINT/SIGTERM. */
+export async function runHostCommand(context: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs(context.args, { port: { type: 'string', default: '0' } }, false);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DeckhandError('usage', '--port must be 0–65535.');
+  if (!existsSync(`${RENDERER_DIR}index.html`)) {
+    throw new DeckhandError('not_found', 'The Deckhand UI is not built yet. Run "npm run build" (or "npm run start:browser") first.');
+  }
+  const backend = openBackend({ dataDir: context.dataDir, host: 'browser', version: context.version });
+  const host = await startBrowserHost({
+    handlers: backend.handlers,
+    events: backend.events,
+    rendererDir: RENDERER_DIR,
+    port,
+    logInternal: (verb, thrown) => context.io.stderr.write(`deckhand host: ${verb} failed: ${String((thrown as Error)?.stack ?? thrown)}\n`),
+  });
+  if (context.json) printJson(context.io, { ok: true, url: host.url, port: host.port, dataDir: backend.dataDir });
+  else {
+    context.io.stdout.write(`Deckhand is running at:\n\n  ${host.url}\n\n`);
+    context.io.stderr.write(`Data folder: ${backend.dataDir}\nThe link works once; press Ctrl+C to stop.\n`);
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await host.close();
+  backend.close();
+  return EXIT.ok;
+}

@@ -1,0 +1,133 @@
+/**
+ * The `deckhand` command line: parses global flags, dispatches to a command module, and keeps the
+ * contract of ARCHITECTURE.md (exit 0/1/2, results on stdout, progress on stderr, `--json` output).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DeckhandError } from '../../core/result';
+import { resolveDataDir } from '../services/data-dir';
+import { EXIT, reportFailure, type CliIo } from './cli-io';
+import { runHostCommand } from './commands/host';
+import { runLogsCommand } from './commands/logs';
+
+/** Context every command receives. */
+export interface CommandContext {
+  readonly io: CliIo;
+  readonly dataDir: string;
+  readonly json: boolean;
+  readonly version: string;
+  /** Arguments after the command name, global flags removed. */
+  readonly args: readonly string[];
+}
+
+interface CommandSpec {
+  readonly summary: string;
+  readonly usage: string;
+  readonly run: (context: CommandContext) => Promise<number>;
+}
+
+const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  logs: {
+    summary: 'List or verify the tamper-evident deploy log',
+    usage: 'deckhand logs list [--kind K] [--device D] [--limit N] [--json]\n       deckhand logs verify [--json]',
+    run: runLogsCommand,
+  },
+  host: {
+    summary: 'Serve the Deckhand UI to a local browser (127.0.0.1 only)',
+    usage: 'deckhand host [--port N]',
+    run: runHostCommand,
+  },
+};
+
+/** Flags every command accepts, wherever they appear on the line. */
+interface GlobalFlags {
+  dataDir?: string;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const version = readVersion();
+  const json = argv.includes('--json');
+  try {
+    const { globals, rest } = splitGlobals(argv);
+    if (globals.version) {
+      io.stdout.write(`${version}\n`);
+      return EXIT.ok;
+    }
+    const [name, ...args] = rest;
+    if (name === undefined || name === 'help' || (globals.help && name === undefined)) {
+      io.stdout.write(helpText(version));
+      return name === undefined && !globals.help ? EXIT.usage : EXIT.ok;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new DeckhandError('usage', `Unknown command "${name}". Run "deckhand --help" for the list.`);
+    if (globals.help) {
+      io.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
+      return EXIT.ok;
+    }
+    const dataDir = resolveDataDir({ flag: globals.dataDir, env: io.env });
+    return await command.run({ io, dataDir, json, version, args });
+  } catch (thrown) {
+    return reportFailure(io, json, thrown);
+  }
+}
+
+/** Pulls the global flags out wherever they appear, leaving the command and its own arguments. */
+function splitGlobals(argv: readonly string[]): { globals: GlobalFlags; rest: string[] } {
+  const globals: GlobalFlags = { json: false, help: false, version: false };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (arg === '-h' || arg === '--help') globals.help = true;
+    else if (arg === '-v' || arg === '--version') globals.version = true;
+    else if (arg === '--json') globals.json = true;
+    else if (arg === '--data-dir' || arg.startsWith('--data-dir=')) {
+      const value = arg === '--data-dir' ? argv[++i] : arg.slice('--data-dir='.length);
+      if (value === undefined || value === '') throw new DeckhandError('usage', '--data-dir needs a folder.');
+      globals.dataDir = value;
+    } else rest.push(arg);
+  }
+  return { globals, rest };
+}
+
+/** Parses a command's own flags; unknown flags or missing values are usage errors (exit 2). */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  args: readonly string[],
+  options: T,
+  allowPositionals = true,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>> {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new DeckhandError('usage', (error as Error).message);
+  }
+}
+
+function helpText(version: string): string {
+  const lines = Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(10)} ${spec.summary}`);
+  return [
+    `Deckhand ${version}: deploy signed releases and models to edge devices offline.`,
+    '',
+    'Usage: deckhand <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Global options:',
+    '  --data-dir DIR  data folder (default: DECKHAND_DATA_DIR, else the app\'s folder)',
+    '  --json          print one JSON object on stdout',
+    '  -h, --help      show help (also: deckhand <command> --help)',
+    '  -v, --version   print the version',
+    '',
+    'Exit codes: 0 success, 1 failure, 2 usage error.',
+    '',
+  ].join('\n');
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,12 @@
+/** Every schema migration, in order. Append new ones; never edit one that has shipped. */
+import { eventLogMigration } from './0001-event-log';
+
+/** One numbered schema step, applied inside the opening transaction. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** All migrations; `version` must equal the position + 1. */
+export const MIGRATIONS: readonly Migration[] = [eventLogMigration];

@@ -1,0 +1,23 @@
+/** Runs the real `deckhand` bin as a child process, as a technician's shell would. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Absolute path of bin/deckhand.mjs. */
+export const DECKHAND_BIN = fileURLToPath(new URL('../../bin/deckhand.mjs', import.meta.url));
+
+/** The outcome of one CLI run. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `deckhand ...args` and waits for it. */
+export function runDeckhand(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  const result = spawnSync(process.execPath, [DECKHAND_BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, DECKHAND_DATA_DIR: '', ...env },
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
