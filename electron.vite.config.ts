@@ -3,21 +3,29 @@
  * only 'electron' external) and the renderer (React, served from the app:// protocol or the browser host).
  */
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+
+// This file is ESM ("type": "module"): Node defines no __dirname here (electron-vite's config bundler
+// happens to inject one), so main and preload derive the project root the ESM way.
+const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(__dirname, 'main/index.ts') } },
+      rollupOptions: { input: { index: resolve(root, 'main/index.ts') } },
     },
   },
   preload: {
     build: {
       outDir: 'out/preload',
+      // A sandboxed preload can require only 'electron': bundle everything else (zod, via the contract).
+      externalizeDeps: false,
       rollupOptions: {
-        input: { index: resolve(__dirname, 'preload/index.ts') },
+        input: { index: resolve(root, 'preload/index.ts') },
+        external: ['electron'],
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

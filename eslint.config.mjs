@@ -20,7 +20,15 @@ const forbidPackageSubpaths = (names, why) => names.map((name) => ({ group: [`${
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'out/', 'dist/', 'test/artifacts/', 'test-results/', 'playwright-report/', '.cache/'],
+    ignores: [
+      'node_modules/',
+      'out/',
+      'dist/',
+      'test/artifacts/',
+      'test-results/',
+      'playwright-report/',
+      '.cache/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -29,7 +37,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-exports': ['error', { restrictDefaultExports: { direct: true, named: true, defaultFrom: true } }],
+      'no-restricted-exports': [
+        'error',
+        { restrictDefaultExports: { direct: true, named: true, defaultFrom: true } },
+      ],
     },
   },
   // Tool configs must default-export.
@@ -40,10 +51,19 @@ export default tseslint.config(
     files: ['core/**/*.ts'],
     rules: {
       'no-restricted-imports': restrict({
-        paths: forbidPackages(nativeAndDevicePackages, 'core/ is pure: no Electron, native or device packages.'),
+        paths: forbidPackages(
+          nativeAndDevicePackages,
+          'core/ is pure: no Electron, native or device packages.',
+        ),
         patterns: [
-          { group: ['**/main/**', '**/agent/**', '**/hq/**', '**/renderer/**'], message: 'core/ imports nothing from main, agent, hq or renderer.' },
-          ...forbidPackageSubpaths(nativeAndDevicePackages, 'core/ is pure: no Electron, native or device packages.'),
+          {
+            group: ['**/main/**', '**/agent/**', '**/hq/**', '**/renderer/**'],
+            message: 'core/ imports nothing from main, agent, hq or renderer.',
+          },
+          ...forbidPackageSubpaths(
+            nativeAndDevicePackages,
+            'core/ is pure: no Electron, native or device packages.',
+          ),
         ],
       }),
     },
@@ -57,7 +77,10 @@ export default tseslint.config(
       'no-restricted-imports': restrict({
         paths: forbidPackages(['electron'], "Only main/electron/ and main/index.ts may import 'electron'."),
         patterns: [
-          { group: ['**/electron/*', '**/main/electron/**', '../electron', './electron'], message: 'Services, db, host and CLI must not depend on the Electron layer.' },
+          {
+            group: ['**/electron/*', '**/main/electron/**', '../electron', './electron'],
+            message: 'Services, db, host and CLI must not depend on the Electron layer.',
+          },
           { group: ['**/renderer/**'], message: 'main/ never imports the renderer.' },
         ],
       }),
@@ -68,9 +91,15 @@ export default tseslint.config(
     files: ['main/services/**/*.ts'],
     rules: {
       'no-restricted-imports': restrict({
-        paths: forbidPackages(nativeAndDevicePackages, 'Services use adapters and main/db, never electron or native packages directly.'),
+        paths: forbidPackages(
+          nativeAndDevicePackages,
+          'Services use adapters and main/db, never electron or native packages directly.',
+        ),
         patterns: [
-          { group: ['**/main/electron/**', '../electron/**', '../electron'], message: 'Services must not depend on the Electron layer.' },
+          {
+            group: ['**/main/electron/**', '../electron/**', '../electron'],
+            message: 'Services must not depend on the Electron layer.',
+          },
           { group: ['**/renderer/**'], message: 'main/ never imports the renderer.' },
           ...forbidPackageSubpaths(nativeAndDevicePackages, 'Services use adapters and main/db.'),
         ],
@@ -83,7 +112,13 @@ export default tseslint.config(
     ignores: ['main/electron/ipc-bridge.ts'],
     rules: {
       'no-restricted-imports': restrict({
-        paths: [{ name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: 'Raw IPC lives only in main/electron/ipc-bridge.ts.' }],
+        paths: [
+          {
+            name: 'electron',
+            importNames: ['ipcMain', 'ipcRenderer'],
+            message: 'Raw IPC lives only in main/electron/ipc-bridge.ts.',
+          },
+        ],
         patterns: [{ group: ['**/renderer/**'], message: 'main/ never imports the renderer.' }],
       }),
     },
@@ -96,7 +131,7 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: "ImportDeclaration[source.value=/^(better-sqlite3|serialport|usb|ssh2)$/]",
+          selector: 'ImportDeclaration[source.value=/^(better-sqlite3|serialport|usb|ssh2)$/]',
           message: 'Only main/db touches better-sqlite3; only main/adapters touch serialport, usb and ssh2.',
         },
       ],
@@ -109,7 +144,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': restrict({
         paths: forbidPackages(nodeBuiltins, 'The sandboxed preload has no Node built-ins.'),
-        patterns: [{ group: ['**/main/services/**', '**/main/db/**', '**/main/electron/**'], message: 'The preload imports only the IPC contract.' }],
+        patterns: [
+          {
+            group: ['**/main/services/**', '**/main/db/**', '**/main/electron/**'],
+            message: 'The preload imports only the IPC contract.',
+          },
+        ],
       }),
     },
   },
@@ -122,16 +162,29 @@ export default tseslint.config(
     rules: {
       ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': restrict({
-        paths: forbidPackages([...nodeBuiltins, ...nativeAndDevicePackages], 'The renderer is sandboxed browser code.'),
+        paths: forbidPackages(
+          [...nodeBuiltins, ...nativeAndDevicePackages],
+          'The renderer is sandboxed browser code.',
+        ),
         patterns: [
-          { group: ['**/main/ipc/contract'], allowTypeImports: true, message: 'The renderer may import only types from the IPC contract.' },
-          { group: ['**/main/**', '!**/main/ipc/contract', '**/agent/**', '**/hq/**'], message: 'The renderer talks to the backend only through bridge.ts.' },
+          {
+            group: ['**/main/ipc/contract'],
+            allowTypeImports: true,
+            message: 'The renderer may import only types from the IPC contract.',
+          },
+          {
+            regex: '(^|/)(main/(?!ipc/contract$)|agent/|hq/)',
+            message: 'The renderer talks to the backend only through bridge.ts.',
+          },
           ...forbidPackageSubpaths(nativeAndDevicePackages, 'The renderer is sandboxed browser code.'),
         ],
       }),
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[property.name='deckhand']", message: 'Only renderer/src/bridge.ts touches window.deckhand.' },
+        {
+          selector: "MemberExpression[property.name='deckhand']",
+          message: 'Only renderer/src/bridge.ts touches window.deckhand.',
+        },
       ],
     },
   },
@@ -143,7 +196,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': restrict({
         paths: forbidPackages(['electron'], 'The agent and HQ do not run in Electron.'),
-        patterns: [{ group: ['**/main/**', '**/renderer/**'], message: 'agent/ and hq/ import core/, never main/.' }],
+        patterns: [
+          { group: ['**/main/**', '**/renderer/**'], message: 'agent/ and hq/ import core/, never main/.' },
+        ],
       }),
     },
   },

@@ -5,4 +5,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { runCli } = await import('../main/cli/main.ts');
-process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});

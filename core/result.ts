@@ -30,7 +30,8 @@ export interface AppErrorData {
 }
 
 /** A success or a coded failure, as plain data. */
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AppErrorData };
+export type Result<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AppErrorData };
 
 /** An exception that carries a stable code; services throw it, boundaries turn it into a Result. */
 export class DeckhandError extends Error {
@@ -69,7 +70,8 @@ export function toErrorData(thrown: unknown): AppErrorData {
   if (thrown instanceof DeckhandError) return thrown.toData();
   return {
     code: 'internal',
-    message: 'Something went wrong inside Deckhand. The details are in the application log; please report them.',
+    message:
+      'Something went wrong inside Deckhand. The details are in the application log; please report them.',
   };
 }
 

@@ -5,7 +5,8 @@
  */
 
 /** A value that canonical JSON can represent. */
-export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 /** Serialises a JSON value canonically; throws on values JSON cannot carry faithfully. */
 export function canonicalJson(value: unknown): string {

@@ -29,7 +29,8 @@ interface CommandSpec {
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   logs: {
     summary: 'List or verify the tamper-evident deploy log',
-    usage: 'deckhand logs list [--kind K] [--device D] [--limit N] [--json]\n       deckhand logs verify [--json]',
+    usage:
+      'deckhand logs list [--kind K] [--device D] [--limit N] [--json]\n       deckhand logs verify [--json]',
     run: runLogsCommand,
   },
   host: {
@@ -63,7 +64,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return name === undefined && !globals.help ? EXIT.usage : EXIT.ok;
     }
     const command = COMMANDS[name];
-    if (!command) throw new DeckhandError('usage', `Unknown command "${name}". Run "deckhand --help" for the list.`);
+    if (!command)
+      throw new DeckhandError('usage', `Unknown command "${name}". Run "deckhand --help" for the list.`);
     if (globals.help) {
       io.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
       return EXIT.ok;
@@ -117,7 +119,7 @@ function helpText(version: string): string {
     ...lines,
     '',
     'Global options:',
-    '  --data-dir DIR  data folder (default: DECKHAND_DATA_DIR, else the app\'s folder)',
+    "  --data-dir DIR  data folder (default: DECKHAND_DATA_DIR, else the app's folder)",
     '  --json          print one JSON object on stdout',
     '  -h, --help      show help (also: deckhand <command> --help)',
     '  -v, --version   print the version',
@@ -128,6 +130,8 @@ function helpText(version: string): string {
 }
 
 function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }

@@ -37,7 +37,10 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
       db.pragma('schema_version');
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal') {
-        throw new DeckhandError('db_readonly', `Deckhand could not switch ${file} to WAL mode (it reports "${String(mode)}").`);
+        throw new DeckhandError(
+          'db_readonly',
+          `Deckhand could not switch ${file} to WAL mode (it reports "${String(mode)}").`,
+        );
       }
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
@@ -89,7 +92,13 @@ export function toDbError(file: string, error: unknown): unknown {
       `Deckhand's database is in use by another program (${file}). Close other Deckhand windows or commands and try again.`,
     );
   }
-  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
+  if (
+    code.startsWith('SQLITE_READONLY') ||
+    code === 'SQLITE_CANTOPEN' ||
+    code === 'EACCES' ||
+    code === 'EROFS' ||
+    code === 'EPERM'
+  ) {
     return new DeckhandError(
       'db_readonly',
       `Deckhand cannot write its database (${file}). Check that the data folder is on a writable drive and that you have permission to write it.`,

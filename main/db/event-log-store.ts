@@ -3,7 +3,14 @@
  * inserting the next event is atomic across processes (the app and the CLI can both append).
  * UPDATE and DELETE are refused by triggers; verification streams rows through core's verifyChain.
  */
-import { chainEvent, verifyChain, type ChainedEvent, type ChainStatus, type EventDraft, type StoredEventRow } from '../../core/eventlog/chain';
+import {
+  chainEvent,
+  verifyChain,
+  type ChainedEvent,
+  type ChainStatus,
+  type EventDraft,
+  type StoredEventRow,
+} from '../../core/eventlog/chain';
 import { canonicalJson } from '../../core/eventlog/canonical-json';
 import { DeckhandError } from '../../core/result';
 import { withDbErrors, type Db } from './database';
@@ -36,7 +43,9 @@ export class EventLogStore {
     this.#db = db;
     this.#file = db.name;
     this.#clock = clock;
-    this.#head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
+    this.#head = db.prepare<[], { seq: number; hash: string }>(
+      'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1',
+    );
     this.#insert = db.prepare(
       'INSERT INTO events (seq, time, kind, device, payload, prev_hash, hash) VALUES (@seq, @time, @kind, @device, @payload, @prevHash, @hash)',
     );
@@ -105,7 +114,9 @@ export class EventLogStore {
   /** Walks every row in seq order and verifies the chain, streaming from the database. */
   verify(): ChainStatus {
     return withDbErrors(this.#file, () => {
-      const rows = this.#db.prepare('SELECT * FROM events ORDER BY seq').iterate() as IterableIterator<EventRecord>;
+      const rows = this.#db
+        .prepare('SELECT * FROM events ORDER BY seq')
+        .iterate() as IterableIterator<EventRecord>;
       return verifyChain(mapIterable(rows, toStoredRow));
     });
   }
@@ -118,15 +129,24 @@ export class EventLogStore {
 
 function validateDraft(draft: EventDraft): void {
   if (!/^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/.test(draft.kind) || draft.kind.length > 100) {
-    throw new DeckhandError('invalid_input', `"${draft.kind}" is not a valid event kind (dotted lower-case words).`);
+    throw new DeckhandError(
+      'invalid_input',
+      `"${draft.kind}" is not a valid event kind (dotted lower-case words).`,
+    );
   }
   if (draft.device !== null && (draft.device.length === 0 || draft.device.length > 512)) {
-    throw new DeckhandError('invalid_input', 'An event device must be a non-empty string of at most 512 characters.');
+    throw new DeckhandError(
+      'invalid_input',
+      'An event device must be a non-empty string of at most 512 characters.',
+    );
   }
   try {
     canonicalJson(draft.payload);
   } catch (error) {
-    throw new DeckhandError('invalid_input', `The event payload cannot be stored: ${(error as Error).message}.`);
+    throw new DeckhandError(
+      'invalid_input',
+      `The event payload cannot be stored: ${(error as Error).message}.`,
+    );
   }
 }
 

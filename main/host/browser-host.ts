@@ -43,7 +43,9 @@ export interface BrowserHost {
 }
 
 /** One request frame from the renderer's bridge. */
-const requestFrame = z.object({ id: z.number().int().nonnegative(), verb: z.string().max(100), input: z.unknown().optional() }).strict();
+const requestFrame = z
+  .object({ id: z.number().int().nonnegative(), verb: z.string().max(100), input: z.unknown().optional() })
+  .strict();
 
 /** Starts the host on 127.0.0.1 and resolves once it listens. */
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
@@ -69,12 +71,17 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!allowedHosts.has(request.headers.host ?? '')) return plain(response, 421, 'Wrong host.');
-    if (request.method !== 'GET' && request.method !== 'HEAD') return plain(response, 405, 'Method not allowed.');
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return plain(response, 405, 'Method not allowed.');
     const url = new URL(request.url ?? '/', origin);
     const offered = url.searchParams.get('token');
     if (offered !== null) {
       if (tokenUsed || !sameSecret(offered, token)) {
-        return plain(response, 403, 'This Deckhand link was already used or is wrong. Restart "npm run start:browser" (or "deckhand host") for a new one.');
+        return plain(
+          response,
+          403,
+          'This Deckhand link was already used or is wrong. Restart "npm run start:browser" (or "deckhand host") for a new one.',
+        );
       }
       tokenUsed = true;
       const session = randomBytes(32).toString('base64url');
@@ -112,7 +119,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     const refusal =
       url.pathname !== '/bridge'
         ? '404 Not Found'
-        : !allowedHosts.has(request.headers.host ?? '') || !isAllowedOrigin(request.headers.origin, allowedHosts)
+        : !allowedHosts.has(request.headers.host ?? '') ||
+            !isAllowedOrigin(request.headers.origin, allowedHosts)
           ? '403 Forbidden'
           : !hasSession(request)
             ? '401 Unauthorized'
@@ -135,7 +143,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     try {
       frame = requestFrame.parse(JSON.parse(text ?? ''));
     } catch {
-      send(ws, { id: null, result: fail('invalid_input', 'The request was malformed and nothing was done.') });
+      send(ws, {
+        id: null,
+        result: fail('invalid_input', 'The request was malformed and nothing was done.'),
+      });
       return;
     }
     // The socket passed the session, Host and Origin checks at upgrade: it is the trusted sender.

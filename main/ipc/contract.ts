@@ -2,13 +2,23 @@
  * The one truth about what the renderer may ask of the backend and what it hears back.
  *
  * Every verb has a zod input schema (parsed by the gate before any service runs) and an output type.
- * Every event has a payload type. The preload builds `window.deckhand` from `VERB_NAMES` and
- * `EVENT_NAMES`; the browser host serves the same map over its WebSocket. This file must stay free of
+ * Every event has a payload type (names and channels live in channels.ts, free of zod, for the
+ * preload). The preload builds `window.deckhand` from `VERB_NAMES` and `EVENT_NAMES`; the browser host serves the same map over its WebSocket. This file must stay free of
  * Node and Electron imports: the renderer imports its types.
  */
 import { z } from 'zod';
-import type { ChainStatus } from '../../core/eventlog/chain';
+import type { ChainStatus } from '../../core/eventlog/event-types';
 import type { Result } from '../../core/result';
+import type { EventName, VerbName } from './channels';
+
+export {
+  EVENT_CHANNEL,
+  EVENT_NAMES,
+  VERB_NAMES,
+  verbChannel,
+  type EventName,
+  type VerbName,
+} from './channels';
 
 /** Largest page the renderer may request at once; the Logs table pages through bigger logs. */
 export const MAX_PAGE = 1000;
@@ -33,7 +43,7 @@ export const verbInputs = {
   'logs.facets': noInput,
   /** Walks the whole hash chain and reports whether it is intact. */
   'logs.verify': noInput,
-} as const;
+} as const satisfies { readonly [V in VerbName]: z.ZodType };
 
 /** One row of the deploy log as the UI sees it. */
 export interface LogRow {
@@ -59,7 +69,6 @@ export interface VerbOutputs {
   'logs.verify': ChainStatus;
 }
 
-export type VerbName = keyof typeof verbInputs;
 export type VerbInput<V extends VerbName> = z.input<(typeof verbInputs)[V]>;
 export type VerbParsedInput<V extends VerbName> = z.output<(typeof verbInputs)[V]>;
 export type VerbOutput<V extends VerbName> = VerbOutputs[V];
@@ -82,26 +91,21 @@ export interface ProgressRecord {
 /** Event name → payload type. */
 export interface EventPayloads {
   progress: ProgressRecord;
-  'device.attached': { readonly uri: string; readonly transport: 'lan' | 'serial' | 'usb'; readonly label: string };
+  'device.attached': {
+    readonly uri: string;
+    readonly transport: 'lan' | 'serial' | 'usb';
+    readonly label: string;
+  };
   'device.detached': { readonly uri: string };
   'log.appended': { readonly seq: number; readonly kind: string; readonly device: string | null };
 }
 
-export type EventName = keyof EventPayloads;
-
-/** Every verb, in a stable order. The preload and the browser bridge expose exactly these. */
-export const VERB_NAMES = Object.keys(verbInputs) as VerbName[];
-
-/** Every event, in a stable order. */
-export const EVENT_NAMES = ['progress', 'device.attached', 'device.detached', 'log.appended'] as const satisfies readonly EventName[];
-
-/** The IPC channel a verb travels on in Electron. */
-export function verbChannel(verb: VerbName): string {
-  return `deckhand:verb:${verb}`;
-}
-
-/** The IPC channel events travel on in Electron. */
-export const EVENT_CHANNEL = 'deckhand:event';
+/** Compile-time proof that EVENT_NAMES and EventPayloads name the same events. */
+export const EVENT_PAYLOADS_COMPLETE: [EventName] extends [keyof EventPayloads]
+  ? [keyof EventPayloads] extends [EventName]
+    ? true
+    : never
+  : never = true;
 
 /** The API the renderer sees, whichever host carries it. */
 export type DeckhandApi = {

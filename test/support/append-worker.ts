@@ -11,7 +11,13 @@ const store = new EventLogStore(openDatabase(dataDir));
 process.stdout.write('ready\n');
 for (let i = 0; ; i += 1) {
   const batch = i % 5 === 0 ? 3 : 1;
-  const events = store.appendMany(Array.from({ length: batch }, (_, k) => ({ kind: 'test.durability', device: `dev-${k}`, payload: { i, k, pad: 'x'.repeat(i % 300) } })));
+  const events = store.appendMany(
+    Array.from({ length: batch }, (_, k) => ({
+      kind: 'test.durability',
+      device: `dev-${k}`,
+      payload: { i, k, pad: 'x'.repeat(i % 300) },
+    })),
+  );
   // Linux pipes are written synchronously by Node, so the parent sees this only after the commit.
   process.stdout.write(`${events.map((e) => e.seq).join(' ')}\n`);
 }

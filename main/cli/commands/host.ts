@@ -14,9 +14,13 @@ const RENDERER_DIR = fileURLToPath(new URL('../../../out/renderer/', import.meta
 export async function runHostCommand(context: CommandContext): Promise<number> {
   const { values } = parseCommandArgs(context.args, { port: { type: 'string', default: '0' } }, false);
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DeckhandError('usage', '--port must be 0–65535.');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new DeckhandError('usage', '--port must be 0–65535.');
   if (!existsSync(`${RENDERER_DIR}index.html`)) {
-    throw new DeckhandError('not_found', 'The Deckhand UI is not built yet. Run "npm run build" (or "npm run start:browser") first.');
+    throw new DeckhandError(
+      'not_found',
+      'The Deckhand UI is not built yet. Run "npm run build" (or "npm run start:browser") first.',
+    );
   }
   const backend = openBackend({ dataDir: context.dataDir, host: 'browser', version: context.version });
   const host = await startBrowserHost({
@@ -24,9 +28,13 @@ export async function runHostCommand(context: CommandContext): Promise<number> {
     events: backend.events,
     rendererDir: RENDERER_DIR,
     port,
-    logInternal: (verb, thrown) => context.io.stderr.write(`deckhand host: ${verb} failed: ${String((thrown as Error)?.stack ?? thrown)}\n`),
+    logInternal: (verb, thrown) =>
+      context.io.stderr.write(
+        `deckhand host: ${verb} failed: ${String((thrown as Error)?.stack ?? thrown)}\n`,
+      ),
   });
-  if (context.json) printJson(context.io, { ok: true, url: host.url, port: host.port, dataDir: backend.dataDir });
+  if (context.json)
+    printJson(context.io, { ok: true, url: host.url, port: host.port, dataDir: backend.dataDir });
   else {
     context.io.stdout.write(`Deckhand is running at:\n\n  ${host.url}\n\n`);
     context.io.stderr.write(`Data folder: ${backend.dataDir}\nThe link works once; press Ctrl+C to stop.\n`);

@@ -13,16 +13,23 @@ export async function runLogsCommand(context: CommandContext): Promise<number> {
     case 'verify':
       return verifyLogs(context, args);
     default:
-      throw new DeckhandError('usage', `Use "deckhand logs list" or "deckhand logs verify"${sub ? ` (not "${sub}")` : ''}.`);
+      throw new DeckhandError(
+        'usage',
+        `Use "deckhand logs list" or "deckhand logs verify"${sub ? ` (not "${sub}")` : ''}.`,
+      );
   }
 }
 
 function listLogs(context: CommandContext, args: readonly string[]): number {
-  const { values } = parseCommandArgs(args, {
-    kind: { type: 'string' },
-    device: { type: 'string' },
-    limit: { type: 'string', default: '50' },
-  }, false);
+  const { values } = parseCommandArgs(
+    args,
+    {
+      kind: { type: 'string' },
+      device: { type: 'string' },
+      limit: { type: 'string', default: '50' },
+    },
+    false,
+  );
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) {
     throw new DeckhandError('usage', '--limit must be a whole number between 1 and 1000000.');
@@ -39,9 +46,12 @@ function listLogs(context: CommandContext, args: readonly string[]): number {
       return EXIT.ok;
     }
     for (const row of [...page.rows].reverse()) {
-      context.io.stdout.write(`${String(row.seq).padStart(7)}  ${row.time}  ${row.kind.padEnd(24)}  ${row.device ?? '-'}\n`);
+      context.io.stdout.write(
+        `${String(row.seq).padStart(7)}  ${row.time}  ${row.kind.padEnd(24)}  ${row.device ?? '-'}\n`,
+      );
     }
-    if (page.total > page.rows.length) context.io.stderr.write(`(${page.rows.length} newest of ${page.total}; use --limit)\n`);
+    if (page.total > page.rows.length)
+      context.io.stderr.write(`(${page.rows.length} newest of ${page.total}; use --limit)\n`);
     return EXIT.ok;
   } finally {
     backend.close();
@@ -54,7 +64,8 @@ function verifyLogs(context: CommandContext, args: readonly string[]): number {
   try {
     const status = backend.logs.verify();
     if (status.valid) {
-      if (context.json) printJson(context.io, { ok: true, valid: true, size: status.size, head: status.head });
+      if (context.json)
+        printJson(context.io, { ok: true, valid: true, size: status.size, head: status.head });
       else context.io.stdout.write(`Chain intact: ${status.size} events, head ${status.head}\n`);
       return EXIT.ok;
     }
@@ -62,7 +73,11 @@ function verifyLogs(context: CommandContext, args: readonly string[]): number {
     if (context.json) {
       printJson(context.io, {
         ok: false,
-        error: { code: 'chain_broken', message, details: { firstBadSeq: status.firstBadSeq, reason: status.reason, size: status.size } },
+        error: {
+          code: 'chain_broken',
+          message,
+          details: { firstBadSeq: status.firstBadSeq, reason: status.reason, size: status.size },
+        },
       });
     } else context.io.stderr.write(`deckhand: ${message} [chain_broken]\n`);
     return EXIT.failure;

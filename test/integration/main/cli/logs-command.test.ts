@@ -12,7 +12,12 @@ const tempDir = useTempDirs();
 function seed(dataDir: string, count: number): void {
   const db = openDatabase(dataDir);
   const store = new EventLogStore(db);
-  for (let i = 0; i < count; i += 1) store.append({ kind: i % 2 ? 'deploy.step' : 'bundle.imported', device: i % 2 ? 'tcp://10.0.0.9:7400' : null, payload: { i } });
+  for (let i = 0; i < count; i += 1)
+    store.append({
+      kind: i % 2 ? 'deploy.step' : 'bundle.imported',
+      device: i % 2 ? 'tcp://10.0.0.9:7400' : null,
+      payload: { i },
+    });
   db.close();
 }
 
@@ -34,7 +39,9 @@ describe('deckhand logs', () => {
   it('lists events as JSON and as text, with filters', () => {
     const dataDir = tempDir();
     seed(dataDir, 6);
-    const json = JSON.parse(runDeckhand(['--data-dir', dataDir, 'logs', 'list', '--json', '--kind', 'deploy.step']).stdout);
+    const json = JSON.parse(
+      runDeckhand(['--data-dir', dataDir, 'logs', 'list', '--json', '--kind', 'deploy.step']).stdout,
+    );
     expect(json.ok).toBe(true);
     expect(json.total).toBe(3);
     expect(json.events.map((e: { seq: number }) => e.seq)).toEqual([6, 4, 2]);
@@ -50,7 +57,10 @@ describe('deckhand logs', () => {
     () => {
       const dataDir = tempDir();
       seed(dataDir, 10);
-      execFileSync('sqlite3', [join(dataDir, DB_FILE_NAME), "DROP TRIGGER events_no_update; UPDATE events SET payload = '{\"i\":70}' WHERE seq = 7;"]);
+      execFileSync('sqlite3', [
+        join(dataDir, DB_FILE_NAME),
+        'DROP TRIGGER events_no_update; UPDATE events SET payload = \'{"i":70}\' WHERE seq = 7;',
+      ]);
       const json = runDeckhand(['logs', 'verify', '--json', '--data-dir', dataDir]);
       expect(json.code).toBe(1);
       expect(JSON.parse(json.stdout)).toMatchObject({
@@ -64,7 +74,13 @@ describe('deckhand logs', () => {
   );
 
   it('exits 2 with a usage error for unknown commands, subcommands and flags', () => {
-    for (const args of [['frobnicate'], ['logs'], ['logs', 'shred'], ['logs', 'list', '--bogus'], ['logs', 'list', '--limit', 'lots']]) {
+    for (const args of [
+      ['frobnicate'],
+      ['logs'],
+      ['logs', 'shred'],
+      ['logs', 'list', '--bogus'],
+      ['logs', 'list', '--limit', 'lots'],
+    ]) {
       const run = runDeckhand([...args, '--json', '--data-dir', tempDir()]);
       expect(run.code, args.join(' ')).toBe(2);
       expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { code: 'usage' } });

@@ -100,7 +100,9 @@ describe('openDatabase', () => {
     const other = new Database(join(dir, DB_FILE_NAME));
     other.exec('BEGIN IMMEDIATE');
     try {
-      expect(codeOf(() => store.append({ kind: 'app.started', device: null, payload: {} }))).toBe('db_locked');
+      expect(codeOf(() => store.append({ kind: 'app.started', device: null, payload: {} }))).toBe(
+        'db_locked',
+      );
     } finally {
       other.exec('ROLLBACK');
       other.close();

@@ -15,7 +15,9 @@ const tsxLoader = 'tsx';
 
 function runAndKill(dataDir: string, delayMs: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, worker, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', tsxLoader, worker, dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const reported: number[] = [];
     let buffer = '';
     let stderr = '';

@@ -20,12 +20,21 @@ describe('EventLogStore', () => {
   it('appends chained events with consecutive seqs and pages them newest first', () => {
     const { store, close } = openStore();
     const first = store.append({ kind: 'bundle.imported', device: null, payload: { name: 'site-42' } });
-    const second = store.append({ kind: 'deploy.committed', device: 'tcp://10.0.0.2:7400', payload: { version: '2.3.0' } });
+    const second = store.append({
+      kind: 'deploy.committed',
+      device: 'tcp://10.0.0.2:7400',
+      payload: { version: '2.3.0' },
+    });
     expect(second.prevHash).toBe(first.hash);
     expect(store.page({}, 0, 10).map((row) => row.seq)).toEqual([2, 1]);
-    expect(store.page({ device: 'tcp://10.0.0.2:7400' }, 0, 10).map((row) => row.kind)).toEqual(['deploy.committed']);
+    expect(store.page({ device: 'tcp://10.0.0.2:7400' }, 0, 10).map((row) => row.kind)).toEqual([
+      'deploy.committed',
+    ]);
     expect(store.count({ kind: 'bundle.imported' })).toBe(1);
-    expect(store.facets()).toEqual({ kinds: ['bundle.imported', 'deploy.committed'], devices: ['tcp://10.0.0.2:7400'] });
+    expect(store.facets()).toEqual({
+      kinds: ['bundle.imported', 'deploy.committed'],
+      devices: ['tcp://10.0.0.2:7400'],
+    });
     expect(store.verify()).toEqual({ valid: true, size: 2, head: second.hash });
     close();
   });
@@ -59,7 +68,11 @@ describe('EventLogStore', () => {
     expect(() => raw.prepare("UPDATE events SET kind = 'x.y'").run()).toThrow(/append-only/);
     expect(() => raw.prepare('DELETE FROM events').run()).toThrow(/append-only/);
     expect(() =>
-      raw.prepare("INSERT INTO events (seq, time, kind, device, payload, prev_hash, hash) VALUES (5, 't', 'k', NULL, '{}', 'p', 'h')").run(),
+      raw
+        .prepare(
+          "INSERT INTO events (seq, time, kind, device, payload, prev_hash, hash) VALUES (5, 't', 'k', NULL, '{}', 'p', 'h')",
+        )
+        .run(),
     ).toThrow(/out of order/);
     raw.close();
     expect(store.verify()).toMatchObject({ valid: true, size: 1 });
@@ -73,13 +86,22 @@ describe('EventLogStore', () => {
     raw.exec('DROP TRIGGER events_no_update');
     raw.prepare('UPDATE events SET payload = ? WHERE seq = 13').run('{"i":1300}');
     raw.close();
-    expect(store.verify()).toMatchObject({ valid: false, firstBadSeq: 13, reason: 'hash_mismatch', size: 20 });
+    expect(store.verify()).toMatchObject({
+      valid: false,
+      firstBadSeq: 13,
+      reason: 'hash_mismatch',
+      size: 20,
+    });
     close();
   });
 
   it('pages and filters deep into a log of 100,000 events', () => {
     const { store, close } = openStore();
-    const drafts = Array.from({ length: 100_000 }, (_, i) => ({ kind: i % 3 ? 'deploy.progress' : 'deploy.step', device: `dev-${i % 7}`, payload: { i } }));
+    const drafts = Array.from({ length: 100_000 }, (_, i) => ({
+      kind: i % 3 ? 'deploy.progress' : 'deploy.step',
+      device: `dev-${i % 7}`,
+      payload: { i },
+    }));
     store.appendMany(drafts);
     expect(store.count()).toBe(100_000);
     const deep = store.page({ kind: 'deploy.step' }, 30_000, 100);

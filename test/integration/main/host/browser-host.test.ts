@@ -63,7 +63,10 @@ function connect(host: BrowserHost, headers: Record<string, string>): Promise<We
   });
 }
 
-function call(ws: WebSocket, frame: unknown): Promise<{ id: number | null; result: { ok: boolean; value?: unknown; error?: { code: string } } }> {
+function call(
+  ws: WebSocket,
+  frame: unknown,
+): Promise<{ id: number | null; result: { ok: boolean; value?: unknown; error?: { code: string } } }> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData): void => {
       const message = JSON.parse(data.toString()) as { id?: number | null; event?: string };
@@ -103,7 +106,9 @@ describe('browser host', () => {
   it('serves files of the renderer only', async () => {
     const { host } = await start();
     const cookie = await login(host);
-    expect((await get(`${host.origin}/assets/app.js`, { cookie })).headers['content-type']).toMatch(/javascript/);
+    expect((await get(`${host.origin}/assets/app.js`, { cookie })).headers['content-type']).toMatch(
+      /javascript/,
+    );
     expect((await get(`${host.origin}/../secret.txt`, { cookie })).status).toBe(404);
     expect((await get(`${host.origin}/%2e%2e/secret.txt`, { cookie })).status).toBe(404);
     expect((await get(`${host.origin}/missing.js`, { cookie })).status).toBe(404);
@@ -119,10 +124,16 @@ describe('browser host', () => {
     const { host, backend } = await start();
     const cookie = await login(host);
     const ws = await connect(host, { cookie, origin: host.origin });
-    expect(await call(ws, { id: 1, verb: 'logs.verify' })).toEqual({ id: 1, result: { ok: true, value: { valid: true, size: 0, head: '0'.repeat(64) } } });
+    expect(await call(ws, { id: 1, verb: 'logs.verify' })).toEqual({
+      id: 1,
+      result: { ok: true, value: { valid: true, size: 0, head: '0'.repeat(64) } },
+    });
     const event = new Promise((resolve) => ws.on('message', (data) => resolve(JSON.parse(data.toString()))));
     backend.logs.record({ kind: 'app.started', device: null, payload: {} });
-    expect(await event).toEqual({ event: 'log.appended', payload: { seq: 1, kind: 'app.started', device: null } });
+    expect(await event).toEqual({
+      event: 'log.appended',
+      payload: { seq: 1, kind: 'app.started', device: null },
+    });
     ws.close();
   });
 
@@ -131,7 +142,9 @@ describe('browser host', () => {
     const cookie = await login(host);
     const ws = await connect(host, { cookie, origin: host.origin });
     expect((await call(ws, 'not json')).result.error?.code).toBe('invalid_input');
-    expect((await call(ws, { id: 2, verb: 'logs.query', input: { offset: -5, limit: 1 } })).result.error?.code).toBe('invalid_input');
+    expect(
+      (await call(ws, { id: 2, verb: 'logs.query', input: { offset: -5, limit: 1 } })).result.error?.code,
+    ).toBe('invalid_input');
     expect((await call(ws, { id: 3, verb: 'logs.wipe' })).result.error?.code).toBe('unknown_verb');
     expect(backend.logs.verify()).toMatchObject({ valid: true, size: 0 });
     ws.close();

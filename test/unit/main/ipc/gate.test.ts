@@ -1,11 +1,17 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi, type Mock } from 'vitest';
 import { DeckhandError } from '../../../../core/result';
 import { VERB_NAMES } from '../../../../main/ipc/contract';
 import { createGate, type VerbHandlers } from '../../../../main/ipc/gate';
 
-function spyHandlers(): VerbHandlers & Record<string, ReturnType<typeof vi.fn>> {
+function spyHandlers(): { readonly [V in keyof VerbHandlers]: VerbHandlers[V] & Mock<VerbHandlers[V]> } {
   return {
-    'app.info': vi.fn(() => ({ name: 'Deckhand', version: '1', dataDir: '/d', host: 'browser' as const, platform: 'linux' })),
+    'app.info': vi.fn(() => ({
+      name: 'Deckhand',
+      version: '1',
+      dataDir: '/d',
+      host: 'browser' as const,
+      platform: 'linux',
+    })),
     'logs.query': vi.fn(() => ({ total: 0, rows: [] })),
     'logs.facets': vi.fn(() => ({ kinds: [], devices: [] })),
     'logs.verify': vi.fn(() => ({ valid: true as const, size: 0, head: '0'.repeat(64) })),
@@ -22,7 +28,9 @@ describe('IPC gate', () => {
   it('runs the handler with parsed input and returns ok', async () => {
     const handlers = spyHandlers();
     const gate = createGate(handlers);
-    await expect(gate('logs.query', { offset: 0, limit: 10, kind: '  deploy.step ' }, trusted)).resolves.toEqual({ ok: true, value: { total: 0, rows: [] } });
+    await expect(
+      gate('logs.query', { offset: 0, limit: 10, kind: '  deploy.step ' }, trusted),
+    ).resolves.toEqual({ ok: true, value: { total: 0, rows: [] } });
     expect(handlers['logs.query']).toHaveBeenCalledWith({ offset: 0, limit: 10, kind: 'deploy.step' });
   });
 
@@ -42,27 +50,45 @@ describe('IPC gate', () => {
 
   it('refuses input for a verb that takes none', async () => {
     const handlers = spyHandlers();
-    expect(await createGate(handlers)('logs.verify', { sneaky: 1 }, trusted)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await createGate(handlers)('logs.verify', { sneaky: 1 }, trusted)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
     expect(handlers['logs.verify']).not.toHaveBeenCalled();
   });
 
   it('refuses an untrusted sender before looking at the request', async () => {
     const handlers = spyHandlers();
-    const result = await createGate(handlers)('logs.verify', undefined, { trusted: false, reason: 'subframe' });
-    expect(result).toMatchObject({ ok: false, error: { code: 'untrusted_sender', details: { reason: 'subframe' } } });
+    const result = await createGate(handlers)('logs.verify', undefined, {
+      trusted: false,
+      reason: 'subframe',
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'untrusted_sender', details: { reason: 'subframe' } },
+    });
     expect(handlers['logs.verify']).not.toHaveBeenCalled();
   });
 
-  it.each(['toString', '__proto__', 'constructor', 'logs.drop', 42])('refuses unknown verb %s', async (verb) => {
-    expect(await createGate(spyHandlers())(verb, undefined, trusted)).toMatchObject({ ok: false, error: { code: 'unknown_verb' } });
-  });
+  it.each(['toString', '__proto__', 'constructor', 'logs.drop', 42])(
+    'refuses unknown verb %s',
+    async (verb) => {
+      expect(await createGate(spyHandlers())(verb, undefined, trusted)).toMatchObject({
+        ok: false,
+        error: { code: 'unknown_verb' },
+      });
+    },
+  );
 
   it('passes a service DeckhandError through with its code', async () => {
     const handlers = spyHandlers();
     handlers['logs.verify'].mockImplementation(() => {
       throw new DeckhandError('db_locked', 'In use.');
     });
-    expect(await createGate(handlers)('logs.verify', undefined, trusted)).toEqual({ ok: false, error: { code: 'db_locked', message: 'In use.' } });
+    expect(await createGate(handlers)('logs.verify', undefined, trusted)).toEqual({
+      ok: false,
+      error: { code: 'db_locked', message: 'In use.' },
+    });
   });
 
   it('hides internal errors from the UI and logs them', async () => {

@@ -1,0 +1,75 @@
+/**
+ * Screens whose features are not built yet. Each says plainly what it will hold and that it arrives
+ * later, rather than showing sample data a technician could mistake for real devices or deploys.
+ */
+import { Badge, Card, Flex, Heading, Text } from '@radix-ui/themes';
+import { SCREENS, type ScreenId } from '../../app/screens';
+
+/** The screens this component stands in for. */
+export type PlannedScreenId = Exclude<ScreenId, 'logs' | 'settings'>;
+
+/** What each planned screen will hold, and when it arrives. */
+const PLANS: Readonly<Record<PlannedScreenId, { readonly purpose: string; readonly arrives: string }>> = {
+  overview: {
+    purpose:
+      'A summary of the work on this laptop: the bundle on hand, the devices in reach, recent deploys and whether the deploy log is ready to sync.',
+    arrives: 'The overview arrives once bundles, devices and deploys are in place.',
+  },
+  bundles: {
+    purpose:
+      'Import a signed bundle from HQ (a .dhb file or folder, usually on a USB stick), check its signatures against the pinned trust root, and see the releases and models it carries.',
+    arrives: 'Bundle import arrives with the bundles feature.',
+  },
+  devices: {
+    purpose:
+      'Find edge devices on the local network, serial ports and USB, or add one by its address, and confirm each device’s identity before deploying to it.',
+    arrives: 'Device discovery arrives with the devices feature.',
+  },
+  deploy: {
+    purpose:
+      'Deploy a release or model to one or more devices, with progress per device, automatic rollback when a device fails its health check, and signed receipts.',
+    arrives: 'Deploying arrives with the deploy feature.',
+  },
+  diagnostics: {
+    purpose:
+      'Run an inference load test on a device and compare latency, throughput, errors and GPU memory with the model’s targets.',
+    arrives: 'Diagnostics arrive with the diagnostics feature.',
+  },
+  sync: {
+    purpose:
+      'Send the deploy log to HQ when the laptop is back online, or export it to a file to carry back.',
+    arrives:
+      'Sync arrives with the sync feature. Until then, the Logs screen shows the log and whether its chain is intact.',
+  },
+};
+
+/** Props of PlannedScreen. */
+export interface PlannedScreenProps {
+  readonly screen: PlannedScreenId;
+}
+
+/** A screen's heading and an honest note that its feature is still to come. */
+export function PlannedScreen({ screen }: PlannedScreenProps) {
+  const title = SCREENS.find((entry) => entry.id === screen)?.title ?? screen;
+  const plan = PLANS[screen];
+  return (
+    <Flex direction="column" gap="4" className="dh-screen">
+      <Heading as="h1" size="8">
+        {title}
+      </Heading>
+      <Card size="3" className="dh-empty" data-testid="planned-screen">
+        <Flex direction="column" gap="3" align="start">
+          <Badge highContrast size="3" color="gray" variant="outline">
+            Not available in this version
+          </Badge>
+          <Text as="p" size="4">
+            {plan.purpose}
+          </Text>
+          <Text as="p" size="3" color="gray">
+            {plan.arrives}
+          </Text>
+        </Flex>
+      </Card>
+    </Flex>
+  );
+}

@@ -1,0 +1,33 @@
+/** Builds every store the UI uses from one bridge, so the app and tests wire them the same way. */
+import type { StoreApi } from 'zustand/vanilla';
+import type { BridgeConnection, DeckhandApi } from '../bridge';
+import { createAppInfoStore, type AppInfoState } from './app-info-store';
+import { createConnectionStore, type ConnectionStoreState } from './connection-store';
+import { createLogsStore, type LogsState, type LogsStoreOptions } from './logs-store';
+import { createThemeStore, type ThemeEnvironment, type ThemeState } from './theme-store';
+
+/** All stores of the app. */
+export interface AppStores {
+  readonly connection: StoreApi<ConnectionStoreState>;
+  readonly appInfo: StoreApi<AppInfoState>;
+  readonly theme: StoreApi<ThemeState>;
+  readonly logs: StoreApi<LogsState>;
+}
+
+/** What the stores need from the outside world. */
+export interface AppStoresDeps {
+  readonly api: DeckhandApi;
+  readonly connection: Pick<BridgeConnection, 'getState' | 'onStateChange'>;
+  readonly themeEnvironment: ThemeEnvironment;
+  readonly logs?: LogsStoreOptions;
+}
+
+/** Creates the stores. */
+export function createAppStores(deps: AppStoresDeps): AppStores {
+  return {
+    connection: createConnectionStore(deps.connection),
+    appInfo: createAppInfoStore(deps.api),
+    theme: createThemeStore(deps.themeEnvironment),
+    logs: createLogsStore(deps.api, deps.logs),
+  };
+}
