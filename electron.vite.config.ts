@@ -6,9 +6,26 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+
+/**
+ * The dev server (npm run dev) injects inline scripts and styles for hot reload, which the strict
+ * CSP refuses. Relax it in serve mode only; every build keeps the strict policy.
+ */
+function devServerCsp(): Plugin {
+  return {
+    name: 'deckhand-dev-server-csp',
+    apply: 'serve',
+    transformIndexHtml: (html) =>
+      html
+        .replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+        .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        .replace("connect-src 'self'", "connect-src 'self' ws://localhost:* ws://127.0.0.1:*"),
+  };
+}
 
 // This file is ESM ("type": "module"): Node defines no __dirname here (electron-vite's config bundler
-// happens to inject one), so main and preload derive the project root the ESM way.
+// happens to inject one), so every section derives the project root the ESM way.
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
@@ -21,7 +38,7 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
-      // A sandboxed preload can require only 'electron': bundle everything else (zod, via the contract).
+      // A sandboxed preload can require only 'electron': bundle everything else (the contract's names).
       externalizeDeps: false,
       rollupOptions: {
         input: { index: resolve(root, 'preload/index.ts') },
@@ -31,11 +48,11 @@ export default defineConfig({
     },
   },
   renderer: {
-    root: resolve(__dirname, 'renderer'),
-    plugins: [react()],
+    root: resolve(root, 'renderer'),
+    plugins: [react(), devServerCsp()],
     build: {
-      outDir: resolve(__dirname, 'out/renderer'),
-      rollupOptions: { input: resolve(__dirname, 'renderer/index.html') },
+      outDir: resolve(root, 'out/renderer'),
+      rollupOptions: { input: resolve(root, 'renderer/index.html') },
     },
   },
 });

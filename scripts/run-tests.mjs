@@ -40,7 +40,9 @@ countCheck(
     run('typecheck', npx, ['tsc', '-p', 'tsconfig.web.json']) &
     run('typecheck', npx, ['tsc', '-p', 'tsconfig.test.json']),
 );
-countCheck(run('lint', npx, ['eslint', '--max-warnings', '0', '.']));
+countCheck(
+  run('lint', npx, ['eslint', '--max-warnings', '0', '.']) & run('format', npx, ['prettier', '--check', '.']),
+);
 
 const vitestJson = join(artifacts, 'vitest.json');
 rmSync(vitestJson, { force: true });
