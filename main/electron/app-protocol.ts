@@ -4,23 +4,12 @@
  * locked down. Request → file resolution is a pure function; the handler adds file I/O.
  */
 import { realpath, readFile, stat } from 'node:fs/promises';
-import { extname, isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { CustomScheme, Protocol } from 'electron';
+import { CONTENT_SECURITY_POLICY, contentTypeFor } from '../host/renderer-assets';
 import { APP_HOST, APP_SCHEME } from './app-origin';
 
-/** The renderer's policy; keep identical to the meta tag in renderer/index.html (a test compares them). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export { CONTENT_SECURITY_POLICY } from '../host/renderer-assets';
 
 /** Headers on every app:// response, successful or not. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -35,33 +24,6 @@ export const APP_SCHEME_PRIVILEGES: CustomScheme = {
   scheme: APP_SCHEME,
   privileges: { standard: true, secure: true, supportFetchAPI: true },
 };
-
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.wasm': 'application/wasm',
-};
-
-/** The Content-Type for a file name; unknown types are served as opaque bytes (nosniff keeps them inert). */
-export function mimeTypeFor(filePath: string): string {
-  return MIME_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream';
-}
 
 /** What an app:// request maps to: a file under the renderer root, or a refusal with its status. */
 export type AppRequestResolution =
@@ -112,7 +74,7 @@ export function resolveAppRequest(url: string, rendererRoot: string, method = 'G
   const root = resolve(rendererRoot);
   const filePath = resolve(root, ...segments);
   if (!isInside(root, filePath) || filePath === root) return refuse(403, 'path traversal');
-  return { kind: 'file', path: filePath, contentType: mimeTypeFor(filePath) };
+  return { kind: 'file', path: filePath, contentType: contentTypeFor(filePath) };
 }
 
 /** The part of a fetch Request the handler reads (Electron passes a full GlobalRequest). */

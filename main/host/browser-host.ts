@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { fail } from '../../core/result';
 import { createGate, type VerbHandlers } from '../ipc/gate';
 import type { EventBus } from '../services/event-bus';
-import { CONTENT_SECURITY_POLICY, contentTypeFor, resolveStaticPath } from './static-files';
+import { CONTENT_SECURITY_POLICY, contentTypeFor, resolveStaticPath } from './renderer-assets';
 
 /** The loopback address; the host never binds anything else. */
 export const LOOPBACK = '127.0.0.1';

@@ -1,4 +1,7 @@
-/** Resolves request paths to files of the built renderer, refusing anything outside it. */
+/**
+ * How the built renderer is served, by either host: the browser host here and the app:// protocol in
+ * main/electron share the policy and the content types; each resolves paths its own way.
+ */
 import { extname, resolve, sep } from 'node:path';
 
 /** Content types for what the renderer build emits. */
@@ -8,15 +11,23 @@ export const MIME_TYPES: Readonly<Record<string, string>> = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
   '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
   '.woff': 'font/woff',
-  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
+  '.wasm': 'application/wasm',
 };
 
-/** The policy the renderer runs under in every host (the renderer's meta tag says the same). */
+/** The policy the renderer runs under in every host; keep identical to renderer/index.html's meta tag (a test compares them). */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
