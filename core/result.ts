@@ -18,6 +18,30 @@ export const ERROR_CODES = [
   'chain_broken',
   'usage',
   'internal',
+  'cancelled',
+  // Bundles and trust (issue: signed offline bundles).
+  'not_pinned',
+  'not_a_bundle',
+  'truncated',
+  'unsafe_path',
+  'invalid_metadata',
+  'non_canonical',
+  'bad_signature',
+  'threshold_not_met',
+  'unknown_key',
+  'invalid_root_rotation',
+  'expired',
+  'rollback',
+  'hash_mismatch',
+  'length_mismatch',
+  'delegation_violation',
+  // Sync to HQ (issue: later sync).
+  'not_enrolled',
+  'key_revoked',
+  'hq_unreachable',
+  'hq_untrusted',
+  'inconsistent_log',
+  'invalid_checkpoint',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

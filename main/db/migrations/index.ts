@@ -1,5 +1,7 @@
 /** Every schema migration, in order. Append new ones; never edit one that has shipped. */
 import { eventLogMigration } from './0001-event-log';
+import { bundlesMigration } from './0002-bundles';
+import { syncMigration } from './0003-sync';
 
 /** One numbered schema step, applied inside the opening transaction. */
 export interface Migration {
@@ -9,4 +11,4 @@ export interface Migration {
 }
 
 /** All migrations; `version` must equal the position + 1. */
-export const MIGRATIONS: readonly Migration[] = [eventLogMigration];
+export const MIGRATIONS: readonly Migration[] = [eventLogMigration, bundlesMigration, syncMigration];
