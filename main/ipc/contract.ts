@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { ChainStatus } from '../../core/eventlog/event-types';
+import type { ProgressRecord } from '../../core/progress/progress-meter';
 import type { Result } from '../../core/result';
 import type { EventName, VerbName } from './channels';
 
@@ -72,21 +73,6 @@ export interface VerbOutputs {
 export type VerbInput<V extends VerbName> = z.input<(typeof verbInputs)[V]>;
 export type VerbParsedInput<V extends VerbName> = z.output<(typeof verbInputs)[V]>;
 export type VerbOutput<V extends VerbName> = VerbOutputs[V];
-
-/** The one progress shape for long work, rendered the same way everywhere. */
-export interface ProgressRecord {
-  /** Which job this belongs to (an import, a deploy run, a sync). */
-  readonly jobId: string;
-  /** Device the record is about, when the job spans devices. */
-  readonly device?: string;
-  readonly step: string;
-  /** 0–100, or null while the total is unknown. */
-  readonly percent: number | null;
-  readonly bytes: number;
-  readonly bytesPerSec: number;
-  /** Seconds left, or null while unknown. */
-  readonly etaSec: number | null;
-}
 
 /** Event name → payload type. */
 export interface EventPayloads {
