@@ -2,23 +2,18 @@
 import type { ChainFault } from '../../../../core/eventlog/event-types';
 import { assertNever } from '../../ui/assert-never';
 
-// One formatter for every row: constructing Intl formatters per cell is slow at scroll speed.
-const timeFormat = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric',
-  month: 'short',
-  day: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  // 24-hour time: shorter, and unambiguous when read aloud over a radio.
-  hourCycle: 'h23',
-});
 const countFormat = new Intl.NumberFormat('en-US');
 
-/** An ISO time in the laptop's time zone; unparseable input is shown as stored. */
+/**
+ * An ISO time in the laptop's time zone as `2026-11-27 08:00:00`: unambiguous for crews from any
+ * locale, 24-hour (clear when read aloud over a radio), and narrow enough for the log table.
+ * Unparseable input is shown as stored.
+ */
 export function formatLocalTime(iso: string): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : timeFormat.format(date);
+  if (Number.isNaN(date.getTime())) return iso;
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }
 
 /** "1 event", "100,000 events". */
