@@ -1,0 +1,131 @@
+/**
+ * Starts the device agent: the DeviceAgent behind a TLS 1.3 listener (certificate from the device
+ * key) and, optionally, a serial line carrying the reliable link. Every connection or serial session
+ * gets its own message session; state-changing verbs are serialised inside the agent.
+ */
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { ReliableLink } from '../core/protocol/reliable-link';
+import { RpcPeer } from '../core/protocol/rpc-peer';
+import { DeckhandError } from '../core/result';
+import type { AgentHooks } from './agent-hooks';
+import { DeviceAgent } from './device-agent';
+import { openSerialStream, type SerialStream } from './serial-stream';
+
+/** How to start an agent. */
+export interface RunAgentOptions {
+  readonly stateDir: string;
+  /** `HOST:PORT` to listen on with TLS (port 0 picks a free one); omit for serial only. */
+  readonly listen?: string;
+  readonly serialPath?: string;
+  readonly hardware: string;
+  readonly serialNumber: string;
+  readonly trustRoot?: string;
+  readonly hooks?: AgentHooks;
+  readonly onLog?: (line: string) => void;
+  /** Closes a session after this long without traffic (default 60 s; laptops ping every 5 s). */
+  readonly idleTimeoutMs?: number;
+}
+
+/** A running agent. */
+export interface RunningAgent {
+  readonly agent: DeviceAgent;
+  /** The TLS listener's address, when listening. */
+  readonly address: { readonly host: string; readonly port: number } | null;
+  /** SHA-256 fingerprint of the TLS certificate, for the laptop to pin. */
+  readonly fingerprint: string;
+  close(): Promise<void>;
+}
+
+/** Starts the agent and resolves once it listens. */
+export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
+  const agent = new DeviceAgent(options);
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  const sockets = new Set<TLSSocket>();
+  let server: Server | null = null;
+  let address: RunningAgent['address'] = null;
+
+  if (options.listen !== undefined) {
+    const { host, port } = parseListen(options.listen);
+    server = createServer(
+      { key: agent.key.privateKeyPem, cert: agent.key.certificatePem, minVersion: 'TLSv1.3' },
+      (socket) => {
+        sockets.add(socket);
+        socket.setNoDelay(true);
+        const peer = new RpcPeer({
+          write: (bytes) => {
+            if (!socket.destroyed) socket.write(bytes);
+          },
+          closeTransport: () => socket.destroy(),
+          handler: agent.createSession(),
+          idleTimeoutMs,
+        });
+        socket.on('data', (chunk: Buffer) => peer.receive(chunk));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          sockets.delete(socket);
+          peer.close();
+        });
+      },
+    );
+    server.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      server?.once('error', reject);
+      server?.listen(port, host, () => resolve());
+    });
+    const bound = server.address();
+    if (bound !== null && typeof bound === 'object') address = { host, port: bound.port };
+    agent.log.info(`listening on ${host}:${address?.port} (TLS 1.3, fingerprint ${agent.key.fingerprint})`);
+  }
+
+  let serial: SerialStream | null = null;
+  let serialPeer: RpcPeer | null = null;
+  if (options.serialPath !== undefined) {
+    const link = new ReliableLink({
+      role: 'responder',
+      write: (bytes) => serial?.write(bytes),
+      onOpen: () => {
+        serialPeer?.close();
+        const peer = new RpcPeer({
+          write: (bytes) => {
+            if (link.isOpen) link.send(bytes);
+          },
+          closeTransport: () => undefined,
+          handler: agent.createSession(),
+          idleTimeoutMs,
+        });
+        serialPeer = peer;
+      },
+      onData: (bytes) => serialPeer?.receive(bytes),
+      onClose: () => {
+        serialPeer?.close();
+        serialPeer = null;
+      },
+    });
+    serial = openSerialStream(
+      options.serialPath,
+      (chunk) => link.receive(chunk),
+      (error) => agent.log.info(`serial line error: ${error.message}`),
+    );
+    agent.log.info(`listening on serial ${options.serialPath}`);
+  }
+
+  return {
+    agent,
+    address,
+    fingerprint: agent.key.fingerprint,
+    close: async () => {
+      serialPeer?.close();
+      serial?.close();
+      for (const socket of sockets) socket.destroy();
+      if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
+    },
+  };
+}
+
+/** Parses `HOST:PORT` (IPv6 in brackets). */
+export function parseListen(text: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw new DeckhandError('usage', `--listen wants HOST:PORT, not "${text}".`);
+  return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
+}

@@ -1,0 +1,129 @@
+/**
+ * Writing releases into slots and switching the models folder, both crash-safe. A slot is built in a
+ * staging folder, fsynced, and renamed into place; the boot state refers to it only afterwards. The
+ * models folder is a symlink (`models/current`) to a generation folder, swapped with one rename.
+ */
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { SlotName, VerifiedTarget } from '../core/protocol/messages';
+import { fsyncDir, readJsonIfExists, writeFileAtomic } from './atomic-file';
+
+/** Name of the file a `copy` install puts in the slot. */
+export const PAYLOAD_FILE = 'payload';
+
+/** Folder of a slot. */
+export function slotDir(stateDir: string, slot: SlotName): string {
+  return join(stateDir, 'slots', slot);
+}
+
+/** Removes staging folders a crash left behind (start-up housekeeping). */
+export function cleanStaging(stateDir: string): void {
+  const slots = join(stateDir, 'slots');
+  mkdirSync(slots, { recursive: true });
+  for (const entry of readdirSync(slots))
+    if (entry.startsWith('.')) rmSync(join(slots, entry), { recursive: true, force: true });
+  const models = join(stateDir, 'models');
+  mkdirSync(models, { recursive: true });
+  for (const entry of readdirSync(models))
+    if (entry.endsWith('.tmp')) rmSync(join(models, entry), { recursive: true, force: true });
+}
+
+/** Fills a staging folder with a release (the `install` hook, or the default copy). */
+export type SlotFiller = (stagingDir: string, blobPath: string, target: VerifiedTarget) => Promise<void>;
+
+/** The simulator's install: the verified blob becomes the slot's payload. */
+export const copyPayload: SlotFiller = async (stagingDir, blobPath) => {
+  copyFileSync(blobPath, join(stagingDir, PAYLOAD_FILE));
+  syncFile(join(stagingDir, PAYLOAD_FILE));
+};
+
+/** Builds the slot in a staging folder, fsyncs it and renames it into place. */
+export async function installIntoSlot(
+  stateDir: string,
+  slot: SlotName,
+  blobPath: string,
+  target: VerifiedTarget,
+  fill: SlotFiller = copyPayload,
+): Promise<void> {
+  const staging = join(stateDir, 'slots', `.${slot}.staging`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  await fill(staging, blobPath, target);
+  writeFileAtomic(join(staging, 'release.json'), `${JSON.stringify(target, null, 2)}\n`, 0o644);
+  fsyncDir(staging);
+  const dir = slotDir(stateDir, slot);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  fsyncDir(join(stateDir, 'slots'));
+}
+
+/** One installed model. */
+export interface InstalledModel {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+}
+
+/** The models the current generation holds. */
+export function currentModels(stateDir: string): InstalledModel[] {
+  const manifest = readJsonIfExists(join(stateDir, 'models', 'current', 'manifest.json')) as
+    { models?: InstalledModel[] } | undefined;
+  return manifest?.models ?? [];
+}
+
+/** Installs a model: builds a new generation with it and swaps `models/current` to it atomically. */
+export function installModel(stateDir: string, blobPath: string, target: VerifiedTarget): InstalledModel[] {
+  const models = join(stateDir, 'models');
+  const store = join(models, 'store', target.sha256);
+  if (!existsSync(join(store, 'model'))) {
+    mkdirSync(join(models, 'store'), { recursive: true });
+    const staging = `${store}.tmp`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    copyFileSync(blobPath, join(staging, 'model'));
+    syncFile(join(staging, 'model'));
+    rmSync(store, { recursive: true, force: true });
+    renameSync(staging, store);
+    fsyncDir(join(models, 'store'));
+  }
+  const list = [
+    ...currentModels(stateDir).filter((m) => m.name !== target.name),
+    { name: target.name, version: target.version, sha256: target.sha256 },
+  ].sort((x, y) => x.name.localeCompare(y.name));
+  const generation = `gen-${createHash('sha256').update(JSON.stringify(list)).digest('hex').slice(0, 16)}`;
+  const genDir = join(models, generation);
+  if (!existsSync(genDir)) {
+    const staging = `${genDir}.tmp`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging);
+    for (const m of list) symlinkSync(join('..', 'store', m.sha256, 'model'), join(staging, m.name));
+    writeFileAtomic(join(staging, 'manifest.json'), `${JSON.stringify({ models: list }, null, 2)}\n`, 0o644);
+    renameSync(staging, genDir);
+  }
+  const link = join(models, 'current.tmp');
+  rmSync(link, { force: true });
+  symlinkSync(generation, link);
+  renameSync(link, join(models, 'current'));
+  fsyncDir(models);
+  // Older generations are no longer reachable.
+  const keep = readlinkSync(join(models, 'current'));
+  for (const entry of readdirSync(models))
+    if (entry.startsWith('gen-') && entry !== keep)
+      rmSync(join(models, entry), { recursive: true, force: true });
+  return list;
+}
+
+function syncFile(path: string): void {
+  // fsyncDir opens read-only and fsyncs, which works for regular files too.
+  fsyncDir(path);
+}

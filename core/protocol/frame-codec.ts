@@ -1,0 +1,170 @@
+/**
+ * The Deckhand frame: one format for serial link frames and for message frames on a reliable stream
+ * (TLS). docs/protocol.md § Frames has the byte layout. The header carries its own CRC so a corrupted
+ * length is caught at once and the decoder resynchronises by scanning for the next marker, instead of
+ * waiting for bytes that will never come.
+ */
+import { crc32 } from 'node:zlib';
+
+/** Two bytes that open every frame. */
+export const FRAME_MARKER = 0xdeca;
+/** marker(2) type(1) flags(1) seq(4) length(4) headerCrc(4). */
+export const FRAME_HEADER_BYTES = 16;
+/** The payload CRC that follows the payload. */
+export const FRAME_TRAILER_BYTES = 4;
+
+/** Frame types. Link types (data … rst) only appear on serial; `message` rides a reliable stream. */
+export const FrameType = {
+  data: 1,
+  ack: 2,
+  syn: 3,
+  synAck: 4,
+  rst: 5,
+  message: 16,
+} as const;
+
+export type FrameTypeValue = (typeof FrameType)[keyof typeof FrameType];
+
+/** One decoded frame. */
+export interface Frame {
+  readonly type: number;
+  readonly flags: number;
+  readonly seq: number;
+  readonly payload: Buffer;
+}
+
+/** Encodes a frame; `payload` must not exceed the peer's bound (checked by the decoder). */
+export function encodeFrame(type: number, seq: number, payload: Uint8Array, flags = 0): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length + FRAME_TRAILER_BYTES);
+  out.writeUInt16BE(FRAME_MARKER, 0);
+  out.writeUInt8(type, 2);
+  out.writeUInt8(flags, 3);
+  out.writeUInt32BE(seq >>> 0, 4);
+  out.writeUInt32BE(payload.length, 8);
+  out.writeUInt32BE(crc32(out.subarray(0, 12)), 12);
+  out.set(payload, FRAME_HEADER_BYTES);
+  out.writeUInt32BE(crc32(payload), FRAME_HEADER_BYTES + payload.length);
+  return out;
+}
+
+/** What the decoder reports besides good frames. */
+export interface FrameDecoderEvents {
+  readonly onFrame: (frame: Frame) => void;
+  /** A frame whose intact header announced more than `maxPayload` bytes. */
+  readonly onOversized?: (announced: number, type: number, seq: number) => void;
+  /** Bytes skipped while hunting for a marker, or frames dropped for a bad CRC. */
+  readonly onDamage?: (kind: 'garbage' | 'bad_header' | 'bad_payload', bytes: number) => void;
+}
+
+/**
+ * Incremental decoder with resynchronisation: garbage before a marker is skipped; a header or
+ * payload that fails its CRC drops one byte and the scan starts again, so a lost byte costs the
+ * damaged frame and nothing after it.
+ */
+export class FrameDecoder {
+  readonly #maxPayload: number;
+  readonly #events: FrameDecoderEvents;
+  #chunks: Buffer[] = [];
+  #total = 0;
+  #closed = false;
+
+  constructor(maxPayload: number, events: FrameDecoderEvents) {
+    this.#maxPayload = maxPayload;
+    this.#events = events;
+  }
+
+  /** Bytes held while waiting for the rest of a frame. */
+  get buffered(): number {
+    return this.#total;
+  }
+
+  /** Stops decoding (after an oversized frame on a stream, say); later input is ignored. */
+  close(): void {
+    this.#closed = true;
+    this.#chunks = [];
+    this.#total = 0;
+  }
+
+  /** Feeds received bytes; frames are reported synchronously. */
+  push(chunk: Uint8Array): void {
+    if (this.#closed || chunk.length === 0) return;
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    this.#chunks.push(buf);
+    this.#total += buf.length;
+    this.#drain();
+  }
+
+  #drain(): void {
+    for (;;) {
+      if (this.#closed || this.#total < FRAME_HEADER_BYTES) return;
+      const head = this.#peek(FRAME_HEADER_BYTES);
+      if (head.readUInt16BE(0) !== FRAME_MARKER) {
+        const flat = this.#flat();
+        const at = findMarker(flat);
+        // Keep a trailing first marker byte: the second may be in the next chunk.
+        const skip =
+          at >= 0 ? at : flat[flat.length - 1] === FRAME_MARKER >> 8 ? flat.length - 1 : flat.length;
+        this.#events.onDamage?.('garbage', skip);
+        this.#consume(skip);
+        continue;
+      }
+      if (head.readUInt32BE(12) !== crc32(head.subarray(0, 12))) {
+        this.#events.onDamage?.('bad_header', 1);
+        this.#consume(1);
+        continue;
+      }
+      const type = head.readUInt8(2);
+      const seq = head.readUInt32BE(4);
+      const length = head.readUInt32BE(8);
+      if (length > this.#maxPayload) {
+        this.#consume(FRAME_HEADER_BYTES);
+        this.#events.onOversized?.(length, type, seq);
+        continue;
+      }
+      const whole = FRAME_HEADER_BYTES + length + FRAME_TRAILER_BYTES;
+      if (this.#total < whole) return;
+      const bytes = this.#peek(whole);
+      const payload = bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length);
+      if (bytes.readUInt32BE(FRAME_HEADER_BYTES + length) !== crc32(payload)) {
+        this.#events.onDamage?.('bad_payload', 1);
+        this.#consume(1);
+        continue;
+      }
+      // Copy: the payload must outlive the buffer it was sliced from.
+      const frame: Frame = { type, flags: head.readUInt8(3), seq, payload: Buffer.from(payload) };
+      this.#consume(whole);
+      this.#events.onFrame(frame);
+    }
+  }
+
+  /** Joins the held chunks into one buffer (only when a frame may be complete). */
+  #flat(): Buffer {
+    if (this.#chunks.length > 1) this.#chunks = [Buffer.concat(this.#chunks, this.#total)];
+    return this.#chunks[0] ?? Buffer.alloc(0);
+  }
+
+  #peek(bytes: number): Buffer {
+    const first = this.#chunks[0];
+    if (first && first.length >= bytes) return first.subarray(0, bytes);
+    return this.#flat().subarray(0, bytes);
+  }
+
+  #consume(bytes: number): void {
+    const flat = this.#flat();
+    const rest = flat.subarray(bytes);
+    this.#chunks = rest.length > 0 ? [rest] : [];
+    this.#total = rest.length;
+  }
+}
+
+function findMarker(buf: Buffer): number {
+  const hi = FRAME_MARKER >> 8;
+  const lo = FRAME_MARKER & 0xff;
+  let from = 0;
+  for (;;) {
+    const i = buf.indexOf(hi, from);
+    if (i < 0 || i + 1 >= buf.length) return -1;
+    if (buf[i + 1] === lo) return i;
+    from = i + 1;
+  }
+}

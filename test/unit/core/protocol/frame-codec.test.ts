@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { FrameDecoder, FrameType, encodeFrame, type Frame } from '../../../../core/protocol/frame-codec';
+
+function decodeAll(bytes: Buffer, maxPayload = 4096, chunk = 7): { frames: Frame[]; oversized: number } {
+  const frames: Frame[] = [];
+  let oversized = 0;
+  const decoder = new FrameDecoder(maxPayload, {
+    onFrame: (f) => frames.push(f),
+    onOversized: () => (oversized += 1),
+  });
+  for (let i = 0; i < bytes.length; i += chunk) decoder.push(bytes.subarray(i, i + chunk));
+  return { frames, oversized };
+}
+
+const payloads = Array.from({ length: 20 }, (_, i) => randomBytes(1 + ((i * 97) % 1000)));
+const stream = (): Buffer => Buffer.concat(payloads.map((p, i) => encodeFrame(FrameType.data, i, p)));
+
+describe('frame codec', () => {
+  it('round-trips frames split across arbitrary chunks', () => {
+    for (const chunk of [1, 3, 16, 4096]) {
+      const { frames } = decodeAll(stream(), 4096, chunk);
+      expect(frames.map((f) => f.seq)).toEqual(payloads.map((_, i) => i));
+      frames.forEach((f, i) => expect(f.payload.equals(payloads[i]!)).toBe(true));
+    }
+  });
+
+  it('skips garbage before, between and after frames', () => {
+    const parts = payloads.flatMap((p, i) => [
+      randomBytes(i % 5 === 0 ? 33 : 0),
+      encodeFrame(FrameType.data, i, p),
+    ]);
+    const { frames } = decodeAll(Buffer.concat([randomBytes(100), ...parts, Buffer.from([0xde])]));
+    expect(frames.map((f) => f.seq)).toEqual(payloads.map((_, i) => i));
+  });
+
+  it('loses only the damaged frame after a lost byte or a bit flip, then resynchronises', () => {
+    const bytes = stream();
+    const frameStarts: number[] = [];
+    let at = 0;
+    for (const p of payloads) {
+      frameStarts.push(at);
+      at += p.length + 20;
+    }
+    // Drop one byte inside frame 5's payload, flip a bit in frame 9's header length, and in frame 14's payload.
+    const flipped = Buffer.from(bytes);
+    flipped[frameStarts[9]! + 10]! ^= 0x04;
+    flipped[frameStarts[14]! + 30]! ^= 0x01;
+    const lost = Buffer.concat([
+      flipped.subarray(0, frameStarts[5]! + 25),
+      flipped.subarray(frameStarts[5]! + 26),
+    ]);
+    const { frames } = decodeAll(lost);
+    expect(frames.map((f) => f.seq)).toEqual(
+      payloads.map((_, i) => i).filter((i) => ![5, 9, 14].includes(i)),
+    );
+  });
+
+  it('reports an intact header announcing an oversized payload without waiting for it', () => {
+    const big = encodeFrame(FrameType.message, 0, Buffer.alloc(5000));
+    const { frames, oversized } = decodeAll(
+      Buffer.concat([big.subarray(0, 16), encodeFrame(FrameType.data, 1, Buffer.from('ok'))]),
+    );
+    expect(oversized).toBe(1);
+    expect(frames.map((f) => f.seq)).toEqual([1]);
+  });
+});

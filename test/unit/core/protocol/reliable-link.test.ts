@@ -1,0 +1,123 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ReliableLink } from '../../../../core/protocol/reliable-link';
+import { createNoise, type NoiseOptions } from '../../../support/noisy-bridge';
+
+/** Two links joined by an in-memory line that delivers asynchronously, with optional noise each way. */
+function wire(noise?: { forward: NoiseOptions; backward: NoiseOptions }) {
+  const forward = noise ? createNoise(noise.forward) : null;
+  const backward = noise ? createNoise(noise.backward) : null;
+  const received: Buffer[] = [];
+  const log: string[] = [];
+  const deliver =
+    (to: () => ReliableLink, damage: ((b: Buffer) => Buffer) | undefined, tag: string) => (bytes: Buffer) => {
+      log.push(tag);
+      const out = damage ? damage(bytes) : bytes;
+      setImmediate(() => to().receive(out));
+    };
+  const laptop: ReliableLink = new ReliableLink({
+    role: 'initiator',
+    write: deliver(() => device, forward?.apply, 'L'),
+    onData: () => undefined,
+    // Generous timers: this line is simulated on a busy CPU, where a tight timer fires spuriously.
+    initialRtoMs: 300,
+    minRtoMs: 250,
+  });
+  const device: ReliableLink = new ReliableLink({
+    role: 'responder',
+    write: deliver(() => laptop, backward?.apply, 'D'),
+    onData: (bytes) => received.push(bytes),
+    initialRtoMs: 300,
+    minRtoMs: 250,
+  });
+  return { laptop, device, received, log, stats: { forward: forward?.stats, backward: backward?.stats } };
+}
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe('reliable link (selective repeat over a serial line)', () => {
+  it('streams a full window before the first acknowledgement (never stop-and-wait)', async () => {
+    const { laptop, log } = wire();
+    await laptop.open();
+    log.length = 0;
+    laptop.send(randomBytes(100 * 1024));
+    // Synchronously, before any ACK could arrive: the whole window went out.
+    expect(log.filter((t) => t === 'L')).toHaveLength(32);
+    expect(laptop.stats.framesSent).toBe(32);
+  });
+
+  it('delivers 1 MiB byte-identical through bit flips and dropped bytes, retransmitting only damaged frames', async () => {
+    const { laptop, device, received, stats } = wire({
+      forward: { seed: 7, flipEvery: 20_000, dropEvery: 40_000 },
+      backward: { seed: 8, flipEvery: 5_000, dropEvery: 10_000 },
+    });
+    await laptop.open();
+    const data = randomBytes(1024 * 1024);
+    for (let i = 0; i < data.length; i += 50_000) laptop.send(data.subarray(i, i + 50_000));
+    await until(() => received.reduce((n, b) => n + b.length, 0) >= data.length);
+    expect(sha(Buffer.concat(received))).toBe(sha(data));
+    expect(stats.forward!.flips + stats.forward!.drops).toBeGreaterThan(10);
+    expect(device.stats.damagedFrames).toBeGreaterThan(0);
+    expect(laptop.stats.retransmits).toBeGreaterThan(0);
+    // Selective: far fewer retransmissions than frames (go-back-N would resend whole windows).
+    expect(laptop.stats.retransmits).toBeLessThan(laptop.stats.framesSent / 5);
+    await until(() => laptop.pendingBytes === 0);
+  });
+
+  it('declares the link lost when the line goes dead, and a reopened session starts clean', async () => {
+    let dead = false;
+    const errors: string[] = [];
+    const received: Buffer[] = [];
+    const laptop: ReliableLink = new ReliableLink({
+      role: 'initiator',
+      write: (b) => !dead && setImmediate(() => device.receive(b)),
+      onData: () => undefined,
+      onClose: (e) => errors.push(e.code),
+      initialRtoMs: 20,
+      minRtoMs: 5,
+      maxRtoMs: 40,
+      maxRetries: 4,
+    });
+    const device: ReliableLink = new ReliableLink({
+      role: 'responder',
+      write: (b) => !dead && setImmediate(() => laptop.receive(b)),
+      onData: (b) => received.push(b),
+    });
+    await laptop.open();
+    dead = true;
+    laptop.send(Buffer.from('lost in the cable'));
+    await until(() => errors.length > 0);
+    expect(errors).toEqual(['link_lost']);
+    dead = false;
+    await laptop.open();
+    laptop.send(Buffer.from('hello again'));
+    await until(() => Buffer.concat(received).toString().includes('hello again'));
+    expect(Buffer.concat(received).toString()).toBe('hello again');
+  });
+
+  it('answers data from an unknown session with a reset', async () => {
+    const closed: string[] = [];
+    const makeDevice = () =>
+      new ReliableLink({ role: 'responder', write: (b) => laptop.receive(b), onData: () => undefined });
+    let device = makeDevice();
+    const laptop: ReliableLink = new ReliableLink({
+      role: 'initiator',
+      write: (b) => device.receive(b),
+      onData: () => undefined,
+      onClose: (e) => closed.push(e.code),
+    });
+    await laptop.open();
+    device = makeDevice(); // The device restarted: it knows no session.
+    laptop.send(Buffer.from('x'));
+    await until(() => closed.length > 0);
+    expect(closed).toEqual(['link_lost']);
+  });
+});
