@@ -42,6 +42,18 @@ export const ERROR_CODES = [
   'hq_untrusted',
   'inconsistent_log',
   'invalid_checkpoint',
+  'key_unavailable',
+  // Device agent and protocol (issue: device agent).
+  'protocol_error',
+  'timeout',
+  'link_lost',
+  'message_too_large',
+  'not_supported',
+  'version_mismatch',
+  'bad_target',
+  'invalid_state',
+  'incompatible_hardware',
+  'untrusted_device',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

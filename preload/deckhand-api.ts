@@ -17,8 +17,11 @@ export function isEventName(value: unknown): value is EventName {
   return typeof value === 'string' && KNOWN_EVENTS.has(value);
 }
 
-/** Creates the frozen API object exposed to the renderer. */
-export function createDeckhandApi(ipc: PreloadIpc): DeckhandApi {
+/**
+ * Creates the frozen API object exposed to the renderer. `pathForFile` (Electron's
+ * webUtils.getPathForFile) lets the Bundles screen import a dropped file by its path.
+ */
+export function createDeckhandApi(ipc: PreloadIpc, pathForFile?: (file: never) => string): DeckhandApi {
   const api: Record<string, unknown> = {};
   for (const verb of VERB_NAMES) {
     const channel = verbChannel(verb);
@@ -38,6 +41,15 @@ export function createDeckhandApi(ipc: PreloadIpc): DeckhandApi {
       ipc.removeListener(EVENT_CHANNEL, forward);
     };
   };
-  // The map is built from VERB_NAMES plus `on`, which is exactly DeckhandApi's key set.
+  if (pathForFile !== undefined) {
+    api['pathForFile'] = (file: unknown) => {
+      try {
+        return pathForFile(file as never);
+      } catch {
+        return '';
+      }
+    };
+  }
+  // The map is built from VERB_NAMES plus `on` (and the optional pathForFile): DeckhandApi's key set.
   return Object.freeze(api) as unknown as DeckhandApi;
 }

@@ -1,8 +1,12 @@
 /**
- * The sandboxed preload: exposes the contract's verbs and `on` as `window.deckhand`, nothing else.
+ * The sandboxed preload: exposes the contract's verbs, `on` and `pathForFile` (dropped files) as
+ * `window.deckhand`, nothing else.
  * Built to one CommonJS file whose only require is 'electron' (sandboxed preloads cannot load more).
  */
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { createDeckhandApi } from './deckhand-api';
 
-contextBridge.exposeInMainWorld('deckhand', createDeckhandApi(ipcRenderer));
+contextBridge.exposeInMainWorld(
+  'deckhand',
+  createDeckhandApi(ipcRenderer, (file) => webUtils.getPathForFile(file)),
+);

@@ -68,7 +68,8 @@ export function verifyChain(rows: Iterable<StoredEventRow>): ChainStatus {
   return { valid: true, size: expectedSeq - 1, head: lastGoodHash };
 }
 
-function checkRow(
+/** Checks one row against the seq and previous hash it must have; null when it verifies. */
+export function checkRow(
   row: StoredEventRow,
   expectedSeq: number,
   prevHash: string,

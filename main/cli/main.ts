@@ -9,6 +9,15 @@ import { resolveDataDir } from '../services/data-dir';
 import { EXIT, reportFailure, type CliIo } from './cli-io';
 import { runHostCommand } from './commands/host';
 import { runLogsCommand } from './commands/logs';
+import { runAgentCommand } from './commands/agent';
+import { runDevicesCommand } from './commands/devices';
+import { runSyncCommand } from './commands/sync';
+import { runHqCommand } from './commands/hq';
+import { runBenchCommand } from './commands/bench';
+import { runBundleCommand } from './commands/bundle';
+import { runImportCommand } from './commands/import';
+import { runKeysCommand } from './commands/keys';
+import { runTrustCommand } from './commands/trust';
 
 /** Context every command receives. */
 export interface CommandContext {
@@ -27,11 +36,62 @@ interface CommandSpec {
 }
 
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  keys: {
+    summary: 'Create or rotate HQ signing keys for bundles (HQ only)',
+    usage:
+      'deckhand keys init --out DIR [--root-expires 365d]\n       deckhand keys rotate-root --keys DIR [--replace ROLE] [--root-expires 365d]\n       (DECKHAND_KEY_PASSPHRASE encrypts or opens the key files)',
+    run: runKeysCommand,
+  },
+  bundle: {
+    summary: 'Create a signed offline bundle (HQ), or inspect and verify one',
+    usage:
+      'deckhand bundle create --keys DIR --out FILE.dhb [--expires 30d] [--manifest bundle.yaml]\n         [--release PATH --name N --version V --hardware H[,H] --install METHOD]...\n         [--model PATH --name N --version V --hardware H]...\n       deckhand bundle inspect FILE.dhb [--json]\n       deckhand bundle verify FILE.dhb --root ROOT.json [--json]',
+    run: runBundleCommand,
+  },
+  trust: {
+    summary: "Pin the organisation's root that bundles are verified against",
+    usage: 'deckhand trust pin ROOT.json\n       deckhand trust show [--json]',
+    run: runTrustCommand,
+  },
+  import: {
+    summary: 'Verify a bundle and copy it into this laptop',
+    usage: 'deckhand import FILE.dhb [--json]',
+    run: runImportCommand,
+  },
   logs: {
     summary: 'List or verify the tamper-evident deploy log',
     usage:
-      'deckhand logs list [--kind K] [--device D] [--limit N] [--json]\n       deckhand logs verify [--json]',
+      'deckhand logs list [--kind K] [--device D] [--limit N] [--json]\n       deckhand logs verify [--json]\n       deckhand logs export --out FILE.dhlog [--passphrase-file FILE]\n       deckhand logs checkpoint [--passphrase-file FILE]',
     run: runLogsCommand,
+  },
+  sync: {
+    summary: 'Send the deploy log to HQ (enrols this laptop the first time)',
+    usage:
+      'deckhand sync [--hq https://HOST:PORT] [--name NAME] [--fingerprint SHA256] [--token T] [--passphrase-file FILE] [--json]\n       deckhand sync status [--probe] [--json]',
+    run: runSyncCommand,
+  },
+  hq: {
+    summary: 'Run the HQ service and its admin tools (import, revoke)',
+    usage:
+      'deckhand hq serve --listen HOST:PORT --db sqlite:PATH|postgres://… [--cert FILE --key FILE] [--enrol-token T]\n       deckhand hq import FILE.dhlog [--db URL]\n       deckhand hq revoke KEY_ID [--db URL]\n       deckhand hq technicians [--db URL]',
+    run: runHqCommand,
+  },
+  bench: {
+    summary: 'Measure throughput against a standard tool (deckhand bench NAME)',
+    usage: "deckhand bench NAME [--json]   (NAME: sync, import; deckhand bench for each one's flags)",
+    run: runBenchCommand,
+  },
+  agent: {
+    summary: 'Run the device agent (on a device, or as a simulated device)',
+    usage:
+      'deckhand agent --state DIR --listen HOST:PORT [--serial PATH] [--hardware H] [--serial-number S]\n               [--trust ROOT.json] [--json]',
+    run: runAgentCommand,
+  },
+  devices: {
+    summary: 'Identify devices and show their slots',
+    usage:
+      'deckhand devices --device URI [--device URI ...] [--accept-new | --trust-fingerprint FP] [--json]\n       (URI: tcp://HOST:PORT or serial:///dev/ttyUSB0)',
+    run: runDevicesCommand,
   },
   host: {
     summary: 'Serve the Deckhand UI to a local browser (127.0.0.1 only)',
@@ -84,7 +144,8 @@ function splitGlobals(argv: readonly string[]): { globals: GlobalFlags; rest: st
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     if (arg === '-h' || arg === '--help') globals.help = true;
-    else if (arg === '-v' || arg === '--version') globals.version = true;
+    // After the command name, --version is the command's own flag (bundle create --version V).
+    else if ((arg === '-v' || arg === '--version') && rest.length === 0) globals.version = true;
     else if (arg === '--json') globals.json = true;
     else if (arg === '--data-dir' || arg.startsWith('--data-dir=')) {
       const value = arg === '--data-dir' ? argv[++i] : arg.slice('--data-dir='.length);

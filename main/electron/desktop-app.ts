@@ -5,11 +5,23 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { app, BrowserWindow, dialog, Menu, nativeTheme, protocol, session, shell } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  Menu,
+  nativeTheme,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+} from 'electron';
 import { createGate } from '../ipc/gate';
 import type { Backend, BackendOptions } from '../services/backend';
+import type { KeyProtector } from '../services/technician-key';
 import { resolveDataDir } from '../services/data-dir';
 import { aboutMessage, buildMenuTemplate } from './application-menu';
+import { openBundleDialog, orgTrustRootPath } from './bundle-file-dialog';
 import { resolveRendererEntry } from './app-origin';
 import { handleAppProtocol, registerAppScheme } from './app-protocol';
 import { DOCS_URL, openExternalSafely } from './external-links';
@@ -18,6 +30,7 @@ import { electronNativeBindingPath } from './native-binding';
 import { claimSingleInstance } from './single-instance';
 import { missingNativeBindingFailure, startupFailure, type StartupFailure } from './startup-failure';
 import { hardenSession } from './web-hardening';
+import { createSafeStorageProtector } from './safe-storage-protector';
 import { createMainWindow } from './window-factory';
 import { createWindowRegistry } from './window-registry';
 
@@ -105,6 +118,15 @@ export function startDesktopApp(options: DesktopAppOptions): boolean {
           host: 'electron',
           version: app.getVersion(),
           nativeBinding,
+          keyProtector: keychainProtector(),
+          // process.resourcesPath is Electron's; plain Node (tests) has none.
+          orgTrustRoot: orgTrustRootPath(
+            app.isPackaged,
+            process.resourcesPath as string | undefined,
+            app.getAppPath(),
+          ),
+          watchDrives: true,
+          pickBundleFile: () => openBundleDialog(dialog, () => windows.windows()[0]),
         });
       } catch (thrown) {
         console.error('deckhand: the backend failed to open', thrown);
@@ -183,4 +205,13 @@ export function startDesktopApp(options: DesktopAppOptions): boolean {
       fatal(startupFailure(thrown, '(not yet known)'));
     });
   return true;
+}
+
+/** The technician key's protector: the OS keychain through safeStorage, or none where it is missing. */
+function keychainProtector(): KeyProtector | null {
+  try {
+    return createSafeStorageProtector(() => safeStorage);
+  } catch {
+    return null;
+  }
 }

@@ -5,13 +5,33 @@
  */
 
 /** Every verb, in a stable order. The preload and the browser bridge expose exactly these. */
-export const VERB_NAMES = ['app.info', 'logs.query', 'logs.facets', 'logs.verify'] as const;
+export const VERB_NAMES = [
+  'app.info',
+  'logs.query',
+  'logs.facets',
+  'logs.verify',
+  'bundles.list',
+  'bundles.import',
+  'bundles.cancelImport',
+  'bundles.offers',
+  'bundles.pickFile',
+  'sync.status',
+  'sync.enrol',
+  'sync.now',
+  'sync.cancel',
+] as const;
 
 /** A verb's name. */
 export type VerbName = (typeof VERB_NAMES)[number];
 
 /** Every event, in a stable order. */
-export const EVENT_NAMES = ['progress', 'device.attached', 'device.detached', 'log.appended'] as const;
+export const EVENT_NAMES = [
+  'progress',
+  'device.attached',
+  'device.detached',
+  'log.appended',
+  'bundle.offers',
+] as const;
 
 /** An event's name. */
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { ChainStatus } from '../../core/eventlog/event-types';
 import type { ProgressRecord } from '../../core/progress/progress-meter';
 import type { Result } from '../../core/result';
+import type { BundleImportRow, BundleOffer, TrustRow } from './bundle-types';
 import type { EventName, VerbName } from './channels';
 
 export {
@@ -20,6 +21,7 @@ export {
   type EventName,
   type VerbName,
 } from './channels';
+export type { BundleImportRow, BundleOffer, BundleRoleRow, BundleTargetRow, TrustRow } from './bundle-types';
 
 /** Largest page the renderer may request at once; the Logs table pages through bigger logs. */
 export const MAX_PAGE = 1000;
@@ -44,6 +46,40 @@ export const verbInputs = {
   'logs.facets': noInput,
   /** Walks the whole hash chain and reports whether it is intact. */
   'logs.verify': noInput,
+  /** Bundle imports (refusals included), newest first, and the pinned trust root. */
+  'bundles.list': noInput,
+  /** Verifies and imports a .dhb file or bundle folder; progress arrives as 'progress' with this jobId. */
+  'bundles.import': z
+    .object({
+      path: z.string().trim().min(1).max(4096),
+      jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    })
+    .strict(),
+  /** Cancels a running import; nothing of it is kept. */
+  'bundles.cancelImport': z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict(),
+  /** Bundles found on removable drives right now. */
+  'bundles.offers': noInput,
+  /** The host's native file dialog (desktop app only; the browser host answers not_found). */
+  'bundles.pickFile': noInput,
+  /** Enrolment, pending events, last receipt; with `probe`, also whether HQ answers now. */
+  'sync.status': z.object({ probe: z.boolean().optional() }).strict().optional(),
+  /** Enrols this laptop's technician key with an HQ and pins its certificate. */
+  'sync.enrol': z
+    .object({
+      hqUrl: z.string().trim().url().startsWith('https://').max(2048),
+      technicianName: z.string().trim().min(1).max(200),
+      fingerprint: z
+        .string()
+        .trim()
+        .regex(/^[0-9a-fA-F:]{64,95}$/)
+        .optional(),
+      token: z.string().trim().min(1).max(500).optional(),
+    })
+    .strict(),
+  /** Uploads the events after the last receipt; progress arrives as 'progress' events (job 'sync'). */
+  'sync.now': noInput,
+  /** Stops a running sync between requests. */
+  'sync.cancel': noInput,
 } as const satisfies { readonly [V in VerbName]: z.ZodType };
 
 /** One row of the deploy log as the UI sees it. */
@@ -54,6 +90,41 @@ export interface LogRow {
   readonly device: string | null;
   readonly payload: unknown;
   readonly hash: string;
+}
+
+/** HQ's last countersigned receipt, as the Sync screen shows it. */
+export interface SyncReceiptView {
+  readonly size: number;
+  readonly head: string;
+  readonly time: string;
+  readonly signature: string;
+}
+
+/** Where this laptop stands with HQ. */
+export interface SyncStatus {
+  readonly enrolled: boolean;
+  /** The technician key (null until first created). */
+  readonly technician: {
+    readonly keyId: string;
+    readonly laptopId: string;
+    readonly name: string | null;
+  } | null;
+  /** The HQ enrolled with, as pinned. */
+  readonly hq: {
+    readonly url: string;
+    readonly name: string;
+    readonly keyId: string;
+    readonly fingerprint: string;
+  } | null;
+  /** Whether HQ answered just now; null when not asked or not enrolled. */
+  readonly reachable: boolean | null;
+  readonly logSize: number;
+  /** Events after the last receipt (the outbox). */
+  readonly pending: number;
+  readonly lastSyncAt: string | null;
+  readonly lastReceipt: SyncReceiptView | null;
+  readonly running: boolean;
+  readonly lastError: { readonly code: string; readonly message: string } | null;
 }
 
 /** Output type of each verb. */
@@ -68,6 +139,20 @@ export interface VerbOutputs {
   'logs.query': { readonly total: number; readonly rows: readonly LogRow[] };
   'logs.facets': { readonly kinds: readonly string[]; readonly devices: readonly string[] };
   'logs.verify': ChainStatus;
+  'bundles.list': { readonly trust: TrustRow | null; readonly imports: readonly BundleImportRow[] };
+  'bundles.import': {
+    readonly import: BundleImportRow;
+    /** Targets copied into the store; the others were already there. */
+    readonly copied: number;
+    readonly reused: number;
+  };
+  'bundles.cancelImport': { readonly cancelled: boolean };
+  'bundles.offers': { readonly offers: readonly BundleOffer[] };
+  'bundles.pickFile': { readonly path: string | null };
+  'sync.status': SyncStatus;
+  'sync.enrol': SyncStatus;
+  'sync.now': { readonly sent: number; readonly batches: number; readonly receipt: SyncReceiptView };
+  'sync.cancel': { readonly cancelled: boolean };
 }
 
 export type VerbInput<V extends VerbName> = z.input<(typeof verbInputs)[V]>;
@@ -84,6 +169,8 @@ export interface EventPayloads {
   };
   'device.detached': { readonly uri: string };
   'log.appended': { readonly seq: number; readonly kind: string; readonly device: string | null };
+  /** The bundles on removable drives changed (a stick was plugged in or removed). */
+  'bundle.offers': { readonly offers: readonly BundleOffer[] };
 }
 
 /** Compile-time proof that EVENT_NAMES and EventPayloads name the same events. */
@@ -99,4 +186,9 @@ export type DeckhandApi = {
 } & {
   /** Subscribes to an event; returns the unsubscribe function. */
   readonly on: <E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void) => () => void;
+  /**
+   * Desktop app only: the file-system path of a File dropped on the window (Electron's
+   * webUtils.getPathForFile). Absent in a browser, which never reveals paths.
+   */
+  readonly pathForFile?: (file: unknown) => string;
 };

@@ -4,17 +4,28 @@
  */
 import { openDatabase } from '../db/database';
 import { EventLogStore } from '../db/event-log-store';
+import { SyncStore } from '../db/sync-store';
+import { createHttpsHqClient } from '../adapters/hq-client';
 import type { VerbHandlers } from '../ipc/gate';
+import { openBundlesFeature, type BundlesOptions } from './bundles/bundles-backend';
+import type { BundlesService } from './bundles/bundles-service';
 import { createEventBus, type EventBus } from './event-bus';
 import { LogsService } from './logs-service';
+import { SyncService, type HqClientFactory, type SyncPolicy } from './sync-service';
+import { TechnicianKey, type KeyProtector } from './technician-key';
 
-export interface BackendOptions {
+export interface BackendOptions extends BundlesOptions {
   readonly dataDir: string;
   readonly host: 'electron' | 'browser' | 'cli';
   readonly version: string;
   /** better-sqlite3 built for Electron's ABI, when running unpackaged in Electron. */
   readonly nativeBinding?: string | undefined;
   readonly clock?: () => Date;
+  /** Protects the technician key: safeStorage in Electron, a passphrase from the CLI; null: none yet. */
+  readonly keyProtector?: KeyProtector | null;
+  /** How to reach HQ (tests pass a fake or a proxy-aware client). */
+  readonly hqClientFactory?: HqClientFactory;
+  readonly syncPolicy?: Partial<SyncPolicy>;
 }
 
 /** The services and handler map of one open data folder. */
@@ -23,6 +34,8 @@ export interface Backend {
   readonly handlers: VerbHandlers;
   readonly events: EventBus;
   readonly logs: LogsService;
+  readonly sync: SyncService;
+  readonly bundles: BundlesService;
   close(): void;
 }
 
@@ -30,7 +43,35 @@ export interface Backend {
 export function openBackend(options: BackendOptions): Backend {
   const db = openDatabase(options.dataDir, { nativeBinding: options.nativeBinding });
   const events = createEventBus((error) => console.error('deckhand: an event listener failed', error));
-  const logs = new LogsService(new EventLogStore(db, options.clock), events);
+  const logStore = new EventLogStore(db, options.clock);
+  const logs = new LogsService(logStore, events);
+  const technicianKey = new TechnicianKey(options.dataDir, options.keyProtector ?? null);
+  if (options.keyProtector) {
+    // The identity is created at first run, so it exists before the first sync or export.
+    try {
+      technicianKey.ensure();
+    } catch (error) {
+      console.error('deckhand: could not create the technician key', error);
+    }
+  }
+  const sync = new SyncService({
+    log: logStore,
+    store: new SyncStore(db),
+    key: technicianKey,
+    events,
+    clientFactory: options.hqClientFactory ?? createHttpsHqClient,
+    ...(options.syncPolicy ? { policy: options.syncPolicy } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+
+  const bundles = openBundlesFeature({
+    db,
+    dataDir: options.dataDir,
+    logs,
+    events,
+    clock: options.clock,
+    options,
+  });
 
   const handlers: VerbHandlers = {
     'app.info': () => ({
@@ -43,6 +84,19 @@ export function openBackend(options: BackendOptions): Backend {
     'logs.query': (input) => logs.query(input),
     'logs.facets': () => logs.facets(),
     'logs.verify': () => logs.verify(),
+    ...bundles.handlers,
+    'sync.status': (input) => sync.status({ probe: input?.probe ?? false }),
+    'sync.enrol': (input) => sync.enrol(input),
+    'sync.now': async () => {
+      const outcome = await sync.syncNow();
+      const { receipt, signature } = outcome.receipt;
+      return {
+        sent: outcome.sent,
+        batches: outcome.batches,
+        receipt: { size: receipt.size, head: receipt.head, time: receipt.time, signature },
+      };
+    },
+    'sync.cancel': () => ({ cancelled: sync.cancel() }),
   };
 
   return {
@@ -50,6 +104,11 @@ export function openBackend(options: BackendOptions): Backend {
     handlers,
     events,
     logs,
-    close: () => db.close(),
+    sync,
+    bundles: bundles.service,
+    close: () => {
+      bundles.close();
+      db.close();
+    },
   };
 }

@@ -9,7 +9,18 @@ import type { DeckhandApi, EventName, VerbName } from '../../main/ipc/contract';
 import type { Result } from '../../core/result';
 
 // The rest of the renderer takes contract types from here, so this file stays its one link to main/.
-export type { DeckhandApi, EventPayloads, LogRow, VerbName, VerbOutput } from '../../main/ipc/contract';
+export type {
+  BundleImportRow,
+  BundleOffer,
+  BundleTargetRow,
+  DeckhandApi,
+  EventPayloads,
+  LogRow,
+  TrustRow,
+  VerbInput,
+  VerbName,
+  VerbOutput,
+} from '../../main/ipc/contract';
 
 /**
  * Every verb the renderer knows. The renderer may import only types from the contract, so it keeps
@@ -20,6 +31,15 @@ const KNOWN_VERBS = {
   'logs.query': true,
   'logs.facets': true,
   'logs.verify': true,
+  'bundles.list': true,
+  'bundles.import': true,
+  'bundles.cancelImport': true,
+  'bundles.offers': true,
+  'bundles.pickFile': true,
+  'sync.status': true,
+  'sync.enrol': true,
+  'sync.now': true,
+  'sync.cancel': true,
 } as const satisfies Record<VerbName, true>;
 
 /** The contract's verbs, in a stable order. */
@@ -186,6 +206,24 @@ let defaultConnection: BridgeConnection | undefined;
 export function defaultBridgeConnection(): BridgeConnection {
   defaultConnection ??= openBridge(window as Window & { readonly deckhand?: DeckhandApi });
   return defaultConnection;
+}
+
+/**
+ * The path of a file dropped on the window, where the host can tell (the desktop app's preload);
+ * null in a browser, which never reveals where a dropped file lives.
+ */
+export function pathOfDroppedFile(
+  file: File,
+  host: { readonly deckhand?: DeckhandApi } = window as Window & { readonly deckhand?: DeckhandApi },
+): string | null {
+  const pathForFile = host.deckhand?.pathForFile;
+  if (pathForFile === undefined) return null;
+  try {
+    const path = pathForFile(file);
+    return path === '' ? null : path;
+  } catch {
+    return null;
+  }
 }
 
 /** The app's API; each call goes through the default connection. */

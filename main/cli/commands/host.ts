@@ -1,10 +1,12 @@
 /** `deckhand host`: serve the UI to a browser on this machine (127.0.0.1 only) until interrupted. */
 import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeckhandError } from '../../../core/result';
 import { startBrowserHost } from '../../host/browser-host';
 import { openBackend } from '../../services/backend';
 import { EXIT, printJson } from '../cli-io';
+import { cliKeyProtector } from '../key-protection';
 import { parseCommandArgs, type CommandContext } from '../main';
 
 /** The built renderer, relative to this source file. */
@@ -22,7 +24,16 @@ export async function runHostCommand(context: CommandContext): Promise<number> {
       'The Deckhand UI is not built yet. Run "npm run build" (or "npm run start:browser") first.',
     );
   }
-  const backend = openBackend({ dataDir: context.dataDir, host: 'browser', version: context.version });
+  const backend = openBackend({
+    dataDir: context.dataDir,
+    host: 'browser',
+    version: context.version,
+    // The browser host has no keychain; the technician key is protected by DECKHAND_KEY_PASSPHRASE_FILE.
+    keyProtector: cliKeyProtector(undefined, context.io.env),
+    // Offer bundles on removable drives; DECKHAND_DRIVE_ROOTS (folders of mount points) overrides where to look.
+    watchDrives: true,
+    driveRoots: context.io.env['DECKHAND_DRIVE_ROOTS']?.split(delimiter).filter((root) => root !== ''),
+  });
   const host = await startBrowserHost({
     handlers: backend.handlers,
     events: backend.events,

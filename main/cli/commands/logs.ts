@@ -1,7 +1,8 @@
-/** `deckhand logs list|verify`: read and verify the deploy log from the shell. */
+/** `deckhand logs list|verify|export|checkpoint`: read, verify and export the deploy log from the shell. */
 import { DeckhandError } from '../../../core/result';
 import { openBackend } from '../../services/backend';
 import { EXIT, printJson } from '../cli-io';
+import { checkpointLogs, exportLogs } from './logs-export';
 import { parseCommandArgs, type CommandContext } from '../main';
 
 /** Dispatches `logs` subcommands. */
@@ -12,10 +13,14 @@ export async function runLogsCommand(context: CommandContext): Promise<number> {
       return listLogs(context, args);
     case 'verify':
       return verifyLogs(context, args);
+    case 'export':
+      return exportLogs(context, args);
+    case 'checkpoint':
+      return checkpointLogs(context, args);
     default:
       throw new DeckhandError(
         'usage',
-        `Use "deckhand logs list" or "deckhand logs verify"${sub ? ` (not "${sub}")` : ''}.`,
+        `Use "deckhand logs list", "verify", "export --out FILE.dhlog" or "checkpoint"${sub ? ` (not "${sub}")` : ''}.`,
       );
   }
 }

@@ -2,9 +2,11 @@
 import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import { Theme } from '@radix-ui/themes';
+import { BundlesScreen } from '../features/bundles/bundles-screen';
 import { LogsScreen } from '../features/logs/logs-screen';
 import { PlannedScreen } from '../features/planned/planned-screen';
 import { SettingsScreen } from '../features/settings/settings-screen';
+import { SyncScreen } from '../features/sync/sync-screen';
 import type { AppStores } from '../state/app-stores';
 import { StoresProvider } from '../state/stores-context';
 import { resolveAppearance } from '../state/theme-store';
@@ -56,14 +58,16 @@ function ScreenView({ screen }: { readonly screen: ScreenId }) {
   switch (screen) {
     case 'logs':
       return <LogsScreen />;
+    case 'bundles':
+      return <BundlesScreen />;
     case 'settings':
       return <SettingsScreen />;
+    case 'sync':
+      return <SyncScreen />;
     case 'overview':
-    case 'bundles':
     case 'devices':
     case 'deploy':
     case 'diagnostics':
-    case 'sync':
       return <PlannedScreen screen={screen} />;
     default:
       return assertNever(screen);

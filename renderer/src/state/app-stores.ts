@@ -2,8 +2,10 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { BridgeConnection, DeckhandApi } from '../bridge';
 import { createAppInfoStore, type AppInfoState } from './app-info-store';
+import { createBundlesStore, type BundlesState } from './bundles-store';
 import { createConnectionStore, type ConnectionStoreState } from './connection-store';
 import { createLogsStore, type LogsState, type LogsStoreOptions } from './logs-store';
+import { createSyncStore, type SyncState } from './sync-store';
 import { createThemeStore, type ThemeEnvironment, type ThemeState } from './theme-store';
 
 /** All stores of the app. */
@@ -12,6 +14,8 @@ export interface AppStores {
   readonly appInfo: StoreApi<AppInfoState>;
   readonly theme: StoreApi<ThemeState>;
   readonly logs: StoreApi<LogsState>;
+  readonly bundles: StoreApi<BundlesState>;
+  readonly sync: StoreApi<SyncState>;
 }
 
 /** What the stores need from the outside world. */
@@ -29,5 +33,7 @@ export function createAppStores(deps: AppStoresDeps): AppStores {
     appInfo: createAppInfoStore(deps.api),
     theme: createThemeStore(deps.themeEnvironment),
     logs: createLogsStore(deps.api, deps.logs),
+    bundles: createBundlesStore(deps.api),
+    sync: createSyncStore(deps.api),
   };
 }

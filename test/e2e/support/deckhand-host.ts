@@ -18,11 +18,15 @@ export interface RunningHost {
 }
 
 /** Creates a data folder, lets `prepare` fill it, then starts `deckhand host` on a free port. */
-export async function startHost(prepare: (dataDir: string) => void = () => {}): Promise<RunningHost> {
+export async function startHost(
+  prepare: (dataDir: string) => void = () => {},
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'deckhand-e2e-'));
   prepare(dataDir);
   const child = spawn(process.execPath, [BIN, 'host', '--json', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   const url = await readUrl(child);
   return {

@@ -33,10 +33,16 @@ const fakes = vi.hoisted(() => {
   };
   const exposed = new Map<string, unknown>();
   const contextBridge = { exposeInMainWorld: vi.fn((key: string, api: unknown) => exposed.set(key, api)) };
-  return { ipcRenderer, contextBridge, exposed };
+  // Electron's webUtils: the path of a dropped File (the preload never exposes webUtils itself).
+  const webUtils = { getPathForFile: vi.fn((file: { name: string }) => `/media/tech/STICK/${file.name}`) };
+  return { ipcRenderer, contextBridge, exposed, webUtils };
 });
 
-vi.mock('electron', () => ({ contextBridge: fakes.contextBridge, ipcRenderer: fakes.ipcRenderer }));
+vi.mock('electron', () => ({
+  contextBridge: fakes.contextBridge,
+  ipcRenderer: fakes.ipcRenderer,
+  webUtils: fakes.webUtils,
+}));
 
 describe('preload/index.ts', () => {
   let api: DeckhandApi;
@@ -55,15 +61,33 @@ describe('preload/index.ts', () => {
     expect(surface).toMatchInlineSnapshot(`
       [
         "app.info",
+        "bundles.cancelImport",
+        "bundles.import",
+        "bundles.list",
+        "bundles.offers",
+        "bundles.pickFile",
         "logs.facets",
         "logs.query",
         "logs.verify",
         "on",
+        "pathForFile",
+        "sync.cancel",
+        "sync.enrol",
+        "sync.now",
+        "sync.status",
       ]
     `);
-    expect(surface).toEqual([...VERB_NAMES, 'on'].sort());
+    expect(surface).toEqual([...VERB_NAMES, 'on', 'pathForFile'].sort());
     for (const key of surface)
       expect(typeof (api as unknown as Record<string, unknown>)[key]).toBe('function');
+  });
+
+  it('gives the path of a dropped file, and an empty path when Electron cannot tell', () => {
+    expect(api.pathForFile?.({ name: 'site-42.dhb' })).toBe('/media/tech/STICK/site-42.dhb');
+    fakes.webUtils.getPathForFile.mockImplementationOnce(() => {
+      throw new TypeError('not a File');
+    });
+    expect(api.pathForFile?.('nonsense')).toBe('');
   });
 
   it('never exposes ipcRenderer or a way to name a channel', () => {

@@ -60,6 +60,7 @@ describe('the built preload (out/preload/index.cjs)', () => {
           exposeInMainWorld: (key: string, api: Record<string, unknown>) => exposed.set(key, api),
         },
         ipcRenderer,
+        webUtils: { getPathForFile: () => '/media/x.dhb' },
       };
     };
     const module = { exports: {} };
@@ -73,7 +74,7 @@ describe('the built preload (out/preload/index.cjs)', () => {
 
     expect([...exposed.keys()]).toEqual(['deckhand']);
     const api = exposed.get('deckhand') ?? {};
-    expect(Object.keys(api).sort()).toEqual([...VERB_NAMES, 'on'].sort());
+    expect(Object.keys(api).sort()).toEqual([...VERB_NAMES, 'on', 'pathForFile'].sort());
     await (api['app.info'] as (input: unknown) => Promise<unknown>)(undefined);
     expect(ipcRenderer.invoke).toHaveBeenCalledWith(verbChannel('app.info'), undefined);
   });

@@ -35,10 +35,10 @@ describe('app shell', () => {
   });
 
   it('says honestly what a not-yet-built screen will hold, with no sample data', () => {
-    renderApp({ hash: '#/bundles' });
+    renderApp({ hash: '#/devices' });
     const main = screen.getByRole('main');
-    expect(main).toHaveTextContent('Import a signed bundle from HQ');
-    expect(main).toHaveTextContent('Bundle import arrives with the bundles feature.');
+    expect(main).toHaveTextContent('Find edge devices on the local network');
+    expect(main).toHaveTextContent('Device discovery arrives with the devices feature.');
     expect(within(main).queryByRole('table')).not.toBeInTheDocument();
   });
 

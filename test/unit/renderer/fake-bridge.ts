@@ -8,6 +8,7 @@ import type {
   LogRow,
   VerbInput,
   VerbName,
+  VerbOutput,
 } from '../../../main/ipc/contract';
 
 /** One recorded call. */
@@ -34,6 +35,13 @@ export interface FakeBridge {
   readonly append: (kind: string, device: string | null) => void;
   /** Replaces the chain status 'logs.verify' returns. */
   setChain(chain: ChainStatus): void;
+  /** The bundles list ('bundles.list') and how 'bundles.import' answers. */
+  readonly bundles: {
+    trust: VerbOutput<'bundles.list'>['trust'];
+    imports: VerbOutput<'bundles.list'>['imports'][number][];
+    offers: VerbOutput<'bundles.offers'>['offers'][number][];
+    respond: (input: VerbInput<'bundles.import'>) => Promise<Result<VerbOutput<'bundles.import'>>>;
+  };
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
 }
 
@@ -59,7 +67,26 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   for (let seq = 1; seq <= (options.rows ?? 0); seq += 1) log.push(makeRow(seq, kinds, devices));
   let chain: ChainStatus = options.chain ?? { valid: true, size: log.length, head: 'f'.repeat(64) };
   const calls: RecordedCall[] = [];
+  let syncStatus: VerbOutput<'sync.status'> = {
+    enrolled: false,
+    technician: null,
+    hq: null,
+    reachable: null,
+    logSize: log.length,
+    pending: log.length,
+    lastSyncAt: null,
+    lastReceipt: null,
+    running: false,
+    lastError: null,
+  };
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const bundles: FakeBridge['bundles'] = {
+    trust: null,
+    imports: [],
+    offers: [],
+    respond: () =>
+      Promise.resolve({ ok: false, error: { code: 'not_found', message: 'There is no file at that path.' } }),
+  };
 
   const reply = <T>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
 
@@ -97,6 +124,60 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
       calls.push({ verb: 'logs.verify', input });
       return reply(chain);
     },
+    'sync.status': (input: VerbInput<'sync.status'>) => {
+      calls.push({ verb: 'sync.status', input });
+      return reply(syncStatus);
+    },
+    'sync.enrol': (input: VerbInput<'sync.enrol'>) => {
+      calls.push({ verb: 'sync.enrol', input });
+      syncStatus = {
+        ...syncStatus,
+        enrolled: true,
+        technician: { keyId: 'c'.repeat(32), laptopId: 'laptop-1', name: input.technicianName },
+        hq: { url: input.hqUrl, name: 'Test HQ', keyId: 'd'.repeat(32), fingerprint: 'AB:CD' },
+        reachable: true,
+      };
+      return reply(syncStatus);
+    },
+    'sync.now': (input: undefined) => {
+      calls.push({ verb: 'sync.now', input });
+      const sent = syncStatus.pending;
+      const receipt = {
+        size: log.length,
+        head: 'e'.repeat(64),
+        time: '2026-01-01T00:00:00.000Z',
+        signature: 'sig',
+      };
+      syncStatus = { ...syncStatus, pending: 0, lastReceipt: receipt, lastSyncAt: receipt.time };
+      return reply({ sent, batches: sent === 0 ? 0 : 1, receipt });
+    },
+    'bundles.list': (input: undefined) => {
+      calls.push({ verb: 'bundles.list', input });
+      return reply({ trust: bundles.trust, imports: [...bundles.imports] });
+    },
+    'bundles.import': (input: VerbInput<'bundles.import'>) => {
+      calls.push({ verb: 'bundles.import', input });
+      return bundles.respond(input);
+    },
+    'bundles.cancelImport': (input: VerbInput<'bundles.cancelImport'>) => {
+      calls.push({ verb: 'bundles.cancelImport', input });
+      return reply({ cancelled: true });
+    },
+    'bundles.offers': (input: undefined) => {
+      calls.push({ verb: 'bundles.offers', input });
+      return reply({ offers: [...bundles.offers] });
+    },
+    'bundles.pickFile': (input: undefined) => {
+      calls.push({ verb: 'bundles.pickFile', input });
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'not_found', message: 'No file dialog here.' },
+      } as const);
+    },
+    'sync.cancel': (input: undefined) => {
+      calls.push({ verb: 'sync.cancel', input });
+      return reply({ cancelled: false });
+    },
     on: (event: EventName, listener: (payload: unknown) => void) => {
       let set = listeners.get(event);
       if (set === undefined) listeners.set(event, (set = new Set()));
@@ -123,6 +204,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     setChain: (next) => {
       chain = next;
     },
+    bundles,
     emit: (event, payload) => emit(event, payload),
   };
 }

@@ -6,7 +6,7 @@ import { Badge, Card, Flex, Heading, Text } from '@radix-ui/themes';
 import { SCREENS, type ScreenId } from '../../app/screens';
 
 /** The screens this component stands in for. */
-export type PlannedScreenId = Exclude<ScreenId, 'logs' | 'settings'>;
+export type PlannedScreenId = Exclude<ScreenId, 'logs' | 'settings' | 'sync' | 'bundles'>;
 
 /** What each planned screen will hold, and when it arrives. */
 const PLANS: Readonly<Record<PlannedScreenId, { readonly purpose: string; readonly arrives: string }>> = {
@@ -14,11 +14,6 @@ const PLANS: Readonly<Record<PlannedScreenId, { readonly purpose: string; readon
     purpose:
       'A summary of the work on this laptop: the bundle on hand, the devices in reach, recent deploys and whether the deploy log is ready to sync.',
     arrives: 'The overview arrives once bundles, devices and deploys are in place.',
-  },
-  bundles: {
-    purpose:
-      'Import a signed bundle from HQ (a .dhb file or folder, usually on a USB stick), check its signatures against the pinned trust root, and see the releases and models it carries.',
-    arrives: 'Bundle import arrives with the bundles feature.',
   },
   devices: {
     purpose:
@@ -34,12 +29,6 @@ const PLANS: Readonly<Record<PlannedScreenId, { readonly purpose: string; readon
     purpose:
       'Run an inference load test on a device and compare latency, throughput, errors and GPU memory with the model’s targets.',
     arrives: 'Diagnostics arrive with the diagnostics feature.',
-  },
-  sync: {
-    purpose:
-      'Send the deploy log to HQ when the laptop is back online, or export it to a file to carry back.',
-    arrives:
-      'Sync arrives with the sync feature. Until then, the Logs screen shows the log and whether its chain is intact.',
   },
 };
 

@@ -35,6 +35,15 @@ function fakeBackend(_options?: BackendOptions): desktop.DesktopBackend & { clos
       'logs.query': () => ({ total: 0, rows: [] }),
       'logs.facets': () => ({ kinds: [], devices: [] }),
       'logs.verify': () => ({ ok: true }) as never,
+      'bundles.list': () => ({ trust: null, imports: [] }),
+      'bundles.import': () => ({}) as never,
+      'bundles.cancelImport': () => ({ cancelled: false }),
+      'bundles.offers': () => ({ offers: [] }),
+      'bundles.pickFile': () => ({ path: null }),
+      'sync.status': () => ({}) as never,
+      'sync.enrol': () => ({}) as never,
+      'sync.now': () => ({}) as never,
+      'sync.cancel': () => ({ cancelled: false }),
     },
     events: createEventBus(),
     close: vi.fn<() => void>(),
@@ -91,12 +100,18 @@ describe('startDesktopApp', () => {
     electron.app.becomeReady();
     await settle();
 
-    expect(openBackend).toHaveBeenCalledWith({
-      dataDir: resolve('/tmp/site-42'),
-      host: 'electron',
-      version: '1.2.3',
-      nativeBinding: undefined,
-    });
+    expect(openBackend).toHaveBeenCalledWith(
+      expect.objectContaining({
+        dataDir: resolve('/tmp/site-42'),
+        host: 'electron',
+        version: '1.2.3',
+        nativeBinding: undefined,
+        // Bundles: an org build's root slot, the removable-drive watcher and the native file dialog.
+        orgTrustRoot: '/fake/app/resources/trust/root.json',
+        watchDrives: true,
+        pickBundleFile: expect.any(Function),
+      }),
+    );
     expect(electron.protocol.handle).toHaveBeenCalledWith('app', expect.any(Function));
     expect(electron.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled();
     expect(electron.Menu.setApplicationMenu).toHaveBeenCalledTimes(1);

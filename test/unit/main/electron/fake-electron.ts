@@ -183,6 +183,11 @@ export function createFakeElectronModule() {
     dialog: parts.dialog,
     Menu: parts.Menu,
     nativeTheme: { shouldUseDarkColors: true },
+    safeStorage: {
+      isEncryptionAvailable: () => false,
+      encryptString: (text: string) => Buffer.from(text),
+      decryptString: (data: Buffer) => data.toString(),
+    },
   };
 }
 

@@ -27,6 +27,15 @@ function fakeHandlers() {
     'logs.query': vi.fn(() => ({ total: 0, rows: [] })),
     'logs.facets': vi.fn(() => ({ kinds: [], devices: [] })),
     'logs.verify': vi.fn(() => ({ ok: true }) as never),
+    'sync.status': vi.fn(() => ({}) as never),
+    'sync.enrol': vi.fn(() => ({}) as never),
+    'sync.now': vi.fn(() => ({}) as never),
+    'bundles.list': vi.fn(() => ({ trust: null, imports: [] })),
+    'bundles.import': vi.fn(() => ({}) as never),
+    'bundles.cancelImport': vi.fn(() => ({ cancelled: false })),
+    'bundles.offers': vi.fn(() => ({ offers: [] })),
+    'bundles.pickFile': vi.fn(() => ({ path: null })),
+    'sync.cancel': vi.fn(() => ({ cancelled: false })),
   } satisfies VerbHandlers;
 }
 

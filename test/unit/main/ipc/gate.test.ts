@@ -3,6 +3,19 @@ import { DeckhandError } from '../../../../core/result';
 import { VERB_NAMES } from '../../../../main/ipc/contract';
 import { createGate, type VerbHandlers } from '../../../../main/ipc/gate';
 
+const SYNC_STATUS = {
+  enrolled: false,
+  technician: null,
+  hq: null,
+  reachable: null,
+  logSize: 0,
+  pending: 0,
+  lastSyncAt: null,
+  lastReceipt: null,
+  running: false,
+  lastError: null,
+};
+
 function spyHandlers(): { readonly [V in keyof VerbHandlers]: VerbHandlers[V] & Mock<VerbHandlers[V]> } {
   return {
     'app.info': vi.fn(() => ({
@@ -15,6 +28,19 @@ function spyHandlers(): { readonly [V in keyof VerbHandlers]: VerbHandlers[V] & 
     'logs.query': vi.fn(() => ({ total: 0, rows: [] })),
     'logs.facets': vi.fn(() => ({ kinds: [], devices: [] })),
     'logs.verify': vi.fn(() => ({ valid: true as const, size: 0, head: '0'.repeat(64) })),
+    'sync.status': vi.fn(() => SYNC_STATUS),
+    'sync.enrol': vi.fn(() => SYNC_STATUS),
+    'sync.now': vi.fn(() => ({
+      sent: 0,
+      batches: 0,
+      receipt: { size: 0, head: '0'.repeat(64), time: 't', signature: 's' },
+    })),
+    'bundles.list': vi.fn(() => ({ trust: null, imports: [] })),
+    'bundles.import': vi.fn(() => ({}) as never),
+    'bundles.cancelImport': vi.fn(() => ({ cancelled: false })),
+    'bundles.offers': vi.fn(() => ({ offers: [] })),
+    'bundles.pickFile': vi.fn(() => ({ path: null })),
+    'sync.cancel': vi.fn(() => ({ cancelled: false })),
   };
 }
 
