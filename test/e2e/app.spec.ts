@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { DB_FILE_NAME } from '../../main/db/database';
 import { seedEvents, startHost, type RunningHost } from './support/deckhand-host';
+import { undersizedControls } from './support/ui-checks';
 
 const SCREENSHOTS = join('test', 'artifacts', 'screenshots');
 const SCREENS = [
@@ -84,6 +85,7 @@ test.describe('with an empty data folder', () => {
       await expect(page.getByRole('heading', { level: 1, name: screen })).toBeVisible();
       await expect(page).toHaveURL(new RegExp(`#/${screen.toLowerCase()}$`));
       await page.screenshot({ path: join(SCREENSHOTS, `${screen.toLowerCase()}-light.png`), fullPage: true });
+      expect(await undersizedControls(page), `${screen}: controls under 44 px`).toEqual([]);
     }
     await page.getByRole('link', { name: 'Logs' }).click();
     await expect(page.getByTestId('logs-empty')).toContainText('No events yet');

@@ -10,6 +10,7 @@ import { expect, test, type BrowserContext } from '@playwright/test';
 import { TrustStore } from '../../main/services/bundles/trust-store';
 import { BundleLab, bundleEntries, sampleTargets, writeTar } from '../support/bundle-lab';
 import { startHost, type RunningHost } from './support/deckhand-host';
+import { undersizedControls } from './support/ui-checks';
 
 const SCREENSHOTS = join('test', 'artifacts', 'screenshots');
 const DAY = 86_400_000;
@@ -80,6 +81,7 @@ test.describe('the Bundles screen', () => {
     await expect(card.getByRole('table')).toContainText('detector');
     await expect(card.getByTestId('bundle-expiry')).toContainText(/expires in (29|30) days/);
     await page.screenshot({ path: join(SCREENSHOTS, 'bundles-imported.png'), fullPage: true });
+    expect(await undersizedControls(page), 'bundles-imported: controls under 44 px').toEqual([]);
 
     await page.getByLabel('Bundle file (.dhb) or folder').fill(expired);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
@@ -90,12 +92,14 @@ test.describe('the Bundles screen', () => {
     await expect(refused).toHaveAttribute('data-status', 'refused');
     await expect(refused.getByTestId('bundle-refusal')).toContainText('expired');
     await page.screenshot({ path: join(SCREENSHOTS, 'bundles-refused.png'), fullPage: true });
+    expect(await undersizedControls(page), 'bundles-refused: controls under 44 px').toEqual([]);
 
     await expect(page.getByTestId('bundle-offer')).toContainText('Found site-43.dhb');
     await page.getByRole('button', { name: 'Import site-43.dhb' }).click();
     await expect(page.getByTestId('import-outcome')).toContainText('Imported site-43.dhb');
     await expect(page.getByTestId('bundle-card')).toHaveCount(3);
     await page.screenshot({ path: join(SCREENSHOTS, 'bundles-usb-offer.png'), fullPage: true });
+    expect(await undersizedControls(page), 'bundles-usb-offer: controls under 44 px').toEqual([]);
 
     await page.getByRole('link', { name: 'Logs' }).click();
     await expect(page.getByTestId('logs-count')).toContainText('3 events');

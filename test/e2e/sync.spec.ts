@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type BrowserContext } from '@playwright/test';
 import { seedEvents, startHost, type RunningHost } from './support/deckhand-host';
+import { undersizedControls } from './support/ui-checks';
 
 const BIN = fileURLToPath(new URL('../../bin/deckhand.mjs', import.meta.url));
 const SCREENSHOTS = join('test', 'artifacts', 'screenshots');
@@ -78,6 +79,7 @@ test.describe('Sync screen', () => {
     await page.getByRole('textbox', { name: 'Your name' }).fill('Ada Field');
     await page.getByRole('textbox', { name: /Certificate fingerprint/ }).fill(hq.fingerprint);
     await page.screenshot({ path: join(SCREENSHOTS, 'sync-enrol.png'), fullPage: true });
+    expect(await undersizedControls(page), 'sync-enrol: controls under 44 px').toEqual([]);
     await page.getByRole('button', { name: 'Enrol' }).click();
 
     await expect(page.getByTestId('sync-pending')).toHaveText('2,500 events');
@@ -85,12 +87,14 @@ test.describe('Sync screen', () => {
     await expect(page.getByText(hq.fingerprint)).toBeVisible();
     await expect(page.getByTestId('sync-receipt')).toContainText('None yet');
     await page.screenshot({ path: join(SCREENSHOTS, 'sync-pending.png'), fullPage: true });
+    expect(await undersizedControls(page), 'sync-pending: controls under 44 px').toEqual([]);
 
     await page.getByRole('button', { name: 'Sync now' }).click();
     await expect(page.getByTestId('sync-pending')).toHaveText('0 events');
     await expect(page.getByTestId('sync-done')).toHaveText('Sent 2,500 events to HQ.');
     await expect(page.getByTestId('sync-receipt')).toContainText('events 1–2,500');
     await page.screenshot({ path: join(SCREENSHOTS, 'sync-synced.png'), fullPage: true });
+    expect(await undersizedControls(page), 'sync-synced: controls under 44 px').toEqual([]);
 
     await page.getByRole('button', { name: 'Sync now' }).click();
     await expect(page.getByTestId('sync-done')).toHaveText(

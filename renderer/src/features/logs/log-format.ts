@@ -4,17 +4,7 @@ import { assertNever } from '../../ui/assert-never';
 
 const countFormat = new Intl.NumberFormat('en-US');
 
-/**
- * An ISO time in the laptop's time zone as `2026-11-27 08:00:00`: unambiguous for crews from any
- * locale, 24-hour (clear when read aloud over a radio), and narrow enough for the log table.
- * Unparseable input is shown as stored.
- */
-export function formatLocalTime(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
-}
+export { formatLocalTime } from '../../ui/format-time';
 
 /** "1 event", "100,000 events". */
 export function formatEventCount(count: number): string {

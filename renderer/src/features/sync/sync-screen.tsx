@@ -2,6 +2,7 @@
  * Sync: enrol this laptop with HQ, see what is waiting to go (the outbox) and HQ's last receipt, and
  * send the log with a progress bar. Reachability is checked when the screen opens and on request.
  */
+import { formatLocalTime } from '../../ui/format-time';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import {
@@ -140,7 +141,7 @@ function OutboxCard({ status }: { readonly status: SyncStatusView }) {
             </Text>
             <Text size="3" color="gray">
               {status.logSize.toLocaleString('en')} in the log · last sync{' '}
-              {status.lastSyncAt === null ? 'never' : new Date(status.lastSyncAt).toLocaleString()}
+              {status.lastSyncAt === null ? 'never' : formatLocalTime(status.lastSyncAt)}
             </Text>
           </Flex>
           <Flex gap="3">
@@ -278,7 +279,7 @@ function ReceiptCard({ status }: { readonly status: SyncStatusView }) {
             </DataList.Item>
             <DataList.Item>
               <DataList.Label>Signed</DataList.Label>
-              <DataList.Value>{new Date(receipt.time).toLocaleString()}</DataList.Value>
+              <DataList.Value>{formatLocalTime(receipt.time)}</DataList.Value>
             </DataList.Item>
           </DataList.Root>
         )}
