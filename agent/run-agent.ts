@@ -8,7 +8,8 @@ import { ReliableLink } from '../core/protocol/reliable-link';
 import { RpcPeer } from '../core/protocol/rpc-peer';
 import { DeckhandError } from '../core/result';
 import type { AgentHooks } from './agent-hooks';
-import { DeviceAgent } from './device-agent';
+import { DeviceAgent, agentVersion } from './device-agent';
+import { isLoopbackHost, startAdvertiser, type Advertiser } from './mdns-advertiser';
 import { openSerialStream, type SerialStream } from './serial-stream';
 
 /** How to start an agent. */
@@ -24,6 +25,8 @@ export interface RunAgentOptions {
   readonly onLog?: (line: string) => void;
   /** Closes a session after this long without traffic (default 60 s; laptops ping every 5 s). */
   readonly idleTimeoutMs?: number;
+  /** Advertise `_deckhand._tcp` over mDNS (default: when listening on a non-loopback address). */
+  readonly advertise?: boolean;
 }
 
 /** A running agent. */
@@ -43,6 +46,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const sockets = new Set<TLSSocket>();
   let server: Server | null = null;
   let address: RunningAgent['address'] = null;
+  let advertiser: Advertiser | null = null;
 
   if (options.listen !== undefined) {
     const { host, port } = parseListen(options.listen);
@@ -75,6 +79,16 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     const bound = server.address();
     if (bound !== null && typeof bound === 'object') address = { host, port: bound.port };
     agent.log.info(`listening on ${host}:${address?.port} (TLS 1.3, fingerprint ${agent.key.fingerprint})`);
+    if (address !== null && (options.advertise ?? !isLoopbackHost(host))) {
+      advertiser = await startAdvertiser({
+        listenHost: host,
+        port: address.port,
+        serialNumber: options.serialNumber,
+        hardware: options.hardware,
+        agentVersion: agentVersion(),
+      });
+      agent.log.info(`advertising ${advertiser.advert.instance} over mDNS`);
+    }
   }
 
   let serial: SerialStream | null = null;
@@ -114,6 +128,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     address,
     fingerprint: agent.key.fingerprint,
     close: async () => {
+      await advertiser?.stop();
       serialPeer?.close();
       serial?.close();
       for (const socket of sockets) socket.destroy();

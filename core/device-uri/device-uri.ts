@@ -8,7 +8,17 @@ import { fail, ok, type Result } from '../result';
 /** A parsed agent address. */
 export type DeviceUri =
   | { readonly scheme: 'tcp'; readonly host: string; readonly port: number; readonly uri: string }
-  | { readonly scheme: 'serial'; readonly path: string; readonly baud: number; readonly uri: string };
+  | {
+      readonly scheme: 'serial';
+      readonly path: string;
+      readonly baud: number;
+      /**
+       * Pace sending at the line rate (baud / 10 bytes a second, 8N1): right for a real UART. `pace=off`
+       * is for lines as fast as the host, a USB CDC-ACM gadget or a pty.
+       */
+      readonly pace: boolean;
+      readonly uri: string;
+    };
 
 /** Default agent TCP port. */
 export const DEFAULT_AGENT_PORT = 7878;
@@ -45,7 +55,17 @@ export function parseDeviceUri(text: string): Result<DeviceUri> {
       const baud = baudText === null ? DEFAULT_BAUD : Number(baudText);
       if (!Number.isInteger(baud) || baud < 50 || baud > 12_000_000)
         return invalid('baud must be a whole number');
-      return ok({ scheme: 'serial', path, baud, uri: `serial://${path}?baud=${baud}` });
+      const paceText = url.searchParams.get('pace');
+      if (paceText !== null && paceText !== 'off' && paceText !== 'line')
+        return invalid('pace must be "line" or "off"');
+      const pace = paceText !== 'off';
+      return ok({
+        scheme: 'serial',
+        path,
+        baud,
+        pace,
+        uri: `serial://${path}?baud=${baud}${pace ? '' : '&pace=off'}`,
+      });
     }
     case 'ssh:':
     case 'swupdate:':

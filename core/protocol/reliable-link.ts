@@ -30,6 +30,13 @@ export interface ReliableLinkOptions {
   readonly maxRtoMs?: number;
   /** Delay that lets one ACK cover several in-order frames (default 2 ms). */
   readonly ackDelayMs?: number;
+  /**
+   * The line's rate in bytes a second (115200 8N1 is 11,520), or 0 for a line as fast as the host
+   * (a pty, a USB CDC-ACM gadget). On a paced line the sender keeps only a couple of frames in the
+   * OS queue and times each frame from when it goes on the wire, so a window of frames queued behind
+   * a slow UART never looks lost, and a retransmission jumps the queue instead of waiting behind it.
+   */
+  readonly lineBytesPerSec?: number;
 }
 
 /** Counters for tests and benchmarks. */
@@ -49,6 +56,8 @@ interface Outgoing {
   order: number;
   retransmits: number;
   sacked: boolean;
+  /** Waiting in the send queue (new or retransmission), not yet written. */
+  queued: boolean;
 }
 
 const now = (): number => performance.now();
@@ -82,6 +91,10 @@ export class ReliableLink {
   #timeouts = 0;
   #transmissions = 0;
   #rtoTimer: ReturnType<typeof setTimeout> | null = null;
+  // Pacer: frames waiting for the line, retransmissions first; when the line is free again.
+  #sendQueue: Outgoing[] = [];
+  #lineFreeAt = 0;
+  #pacerTimer: ReturnType<typeof setTimeout> | null = null;
   // Receiver.
   #expected = 0;
   #held = new Map<number, Buffer>();
@@ -97,6 +110,7 @@ export class ReliableLink {
       minRtoMs: 30,
       maxRtoMs: 4000,
       ackDelayMs: 2,
+      lineBytesPerSec: 0,
       ...options,
     };
     this.#rto = this.#o.initialRtoMs;
@@ -246,7 +260,7 @@ export class ReliableLink {
       if (bit >= 0 && bit < this.#o.window) bitmap[bit >> 3] = (bitmap[bit >> 3] ?? 0) | (1 << (bit & 7));
     }
     this.stats.acksSent += 1;
-    this.#o.write(encodeFrame(FrameType.ack, this.#expected, bitmap));
+    this.#writeControl(encodeFrame(FrameType.ack, this.#expected, bitmap));
   }
 
   #onAck(frame: Frame): void {
@@ -265,7 +279,7 @@ export class ReliableLink {
       }
       const last = this.#inFlight.get(cum - 1);
       // Karn: no RTT sample from an ACK that a retransmission may have caused.
-      if (last && !retransmitted) this.#sampleRtt(t - last.sentAt);
+      if (last && !retransmitted) this.#sampleRtt(Math.max(1, t - last.sentAt));
       for (let s = this.#base; s < cum; s += 1) this.#inFlight.delete(s);
       this.#base = cum;
       progressed = true;
@@ -284,8 +298,9 @@ export class ReliableLink {
     }
     // Selective retransmit: only the frames the peer's SACK shows missing.
     for (const f of this.#inFlight.values()) {
-      if (!f.sacked && f.order < latestDelivered) this.#transmit(f, t, true);
+      if (!f.sacked && !f.queued && f.order < latestDelivered) this.#enqueue(f, true);
     }
+    this.#drain();
     this.#pump();
     this.#armRto();
   }
@@ -306,14 +321,23 @@ export class ReliableLink {
   }
 
   #pump(): void {
-    const t = now();
     while (this.#queued > 0 && this.#nextSeq - this.#base < this.#o.window) {
       const payload = this.#take(this.#o.frameBytes);
-      const f: Outgoing = { seq: this.#nextSeq, payload, sentAt: t, order: 0, retransmits: 0, sacked: false };
+      // Not on the wire yet: no timer runs for it and no ACK can show it missing until it is sent.
+      const f: Outgoing = {
+        seq: this.#nextSeq,
+        payload,
+        sentAt: Number.POSITIVE_INFINITY,
+        order: Number.POSITIVE_INFINITY,
+        retransmits: 0,
+        sacked: false,
+        queued: false,
+      };
       this.#nextSeq += 1;
       this.#inFlight.set(f.seq, f);
-      this.#transmit(f, t, false);
+      this.#enqueue(f, false);
     }
+    this.#drain();
     this.#armRto();
   }
 
@@ -332,15 +356,54 @@ export class ReliableLink {
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
   }
 
-  #transmit(f: Outgoing, t: number, retransmit: boolean): void {
-    f.sentAt = t;
-    f.order = this.#transmissions++;
+  /** Queues a frame for the line; retransmissions go ahead of new frames. */
+  #enqueue(f: Outgoing, retransmit: boolean): void {
+    f.queued = true;
     if (retransmit) {
       f.retransmits += 1;
       this.stats.retransmits += 1;
+      this.#sendQueue.unshift(f);
+    } else this.#sendQueue.push(f);
+  }
+
+  /** Writes queued frames while the line can take them (at once on an unpaced line). */
+  #drain(): void {
+    if (this.#pacerTimer) clearTimeout(this.#pacerTimer);
+    this.#pacerTimer = null;
+    const rate = this.#o.lineBytesPerSec;
+    // Keep about two frames in the OS queue: enough to never idle the line, little enough that a
+    // retransmission waits at most that long.
+    const leadMs = rate > 0 ? (2 * (this.#o.frameBytes + 20) * 1000) / rate : 0;
+    while (this.#sendQueue.length > 0 && this.#open) {
+      const t = now();
+      if (rate > 0 && this.#lineFreeAt - t > leadMs) {
+        this.#pacerTimer = setTimeout(() => this.#drain(), Math.max(1, this.#lineFreeAt - t - leadMs));
+        this.#pacerTimer.unref?.();
+        return;
+      }
+      const f = this.#sendQueue.shift() as Outgoing;
+      f.queued = false;
+      if (f.sacked || !this.#inFlight.has(f.seq)) continue;
+      const bytes = encodeFrame(FrameType.data, f.seq, f.payload);
+      // On a paced line the frame leaves when the line is free and takes its length in line time.
+      f.sentAt = rate > 0 ? this.#lineFree(t) + (bytes.length * 1000) / rate : t;
+      if (rate > 0) this.#lineFreeAt = f.sentAt;
+      f.order = this.#transmissions++;
+      this.stats.framesSent += 1;
+      this.#o.write(bytes);
     }
-    this.stats.framesSent += 1;
-    this.#o.write(encodeFrame(FrameType.data, f.seq, f.payload));
+    this.#armRto();
+  }
+
+  /** Writes a control frame (ACK, SYN, RST) at once, keeping the estimate of the line's queue right. */
+  #writeControl(bytes: Buffer): void {
+    const rate = this.#o.lineBytesPerSec;
+    if (rate > 0) this.#lineFreeAt = this.#lineFree(now()) + (bytes.length * 1000) / rate;
+    this.#o.write(bytes);
+  }
+
+  #lineFree(t: number): number {
+    return Math.max(this.#lineFreeAt, t);
   }
 
   #armRto(): void {
@@ -348,7 +411,8 @@ export class ReliableLink {
     this.#rtoTimer = null;
     if (!this.#open || this.#inFlight.size === 0) return;
     let oldest = Number.POSITIVE_INFINITY;
-    for (const f of this.#inFlight.values()) if (!f.sacked && f.sentAt < oldest) oldest = f.sentAt;
+    for (const f of this.#inFlight.values())
+      if (!f.sacked && !f.queued && f.sentAt < oldest) oldest = f.sentAt;
     if (oldest === Number.POSITIVE_INFINITY) return;
     const delay = Math.max(1, oldest + this.#rto - now());
     this.#rtoTimer = setTimeout(() => this.#onRto(), delay);
@@ -366,16 +430,27 @@ export class ReliableLink {
       );
       return;
     }
-    const t = now();
+    // Like TCP: a timeout resends the oldest frame the peer has not got, not the whole window, so a
+    // slow line is not flooded with copies of frames that were merely still queued.
+    let oldest: Outgoing | null = null;
     for (const f of this.#inFlight.values())
-      if (!f.sacked && t - f.sentAt >= this.#rto - 1) this.#transmit(f, t, true);
+      if (
+        !f.sacked &&
+        !f.queued &&
+        f.sentAt !== Number.POSITIVE_INFINITY &&
+        (oldest === null || f.sentAt < oldest.sentAt)
+      )
+        oldest = f;
     this.#rto = Math.min(this.#o.maxRtoMs, this.#rto * 2);
-    this.#armRto();
+    if (oldest) this.#enqueue(oldest, true);
+    this.#drain();
   }
 
   #resetSession(): void {
-    for (const timer of [this.#rtoTimer, this.#ackTimer, this.#synTimer]) if (timer) clearTimeout(timer);
-    this.#rtoTimer = this.#ackTimer = this.#synTimer = null;
+    for (const timer of [this.#rtoTimer, this.#ackTimer, this.#synTimer, this.#pacerTimer])
+      if (timer) clearTimeout(timer);
+    this.#rtoTimer = this.#ackTimer = this.#synTimer = this.#pacerTimer = null;
+    this.#sendQueue = [];
     this.#open = false;
     this.#queue = [];
     this.#queued = 0;

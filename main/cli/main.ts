@@ -11,6 +11,7 @@ import { runHostCommand } from './commands/host';
 import { runLogsCommand } from './commands/logs';
 import { runAgentCommand } from './commands/agent';
 import { runDevicesCommand } from './commands/devices';
+import { runDemoCommand } from './commands/demo';
 import { runSyncCommand } from './commands/sync';
 import { runHqCommand } from './commands/hq';
 import { runBenchCommand } from './commands/bench';
@@ -23,6 +24,8 @@ import { runTrustCommand } from './commands/trust';
 export interface CommandContext {
   readonly io: CliIo;
   readonly dataDir: string;
+  /** Whether --data-dir was given on the command line (the demo uses the folder only then). */
+  readonly dataDirExplicit?: boolean;
   readonly json: boolean;
   readonly version: string;
   /** Arguments after the command name, global flags removed. */
@@ -93,9 +96,15 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       'deckhand devices --device URI [--device URI ...] [--accept-new | --trust-fingerprint FP] [--json]\n       (URI: tcp://HOST:PORT or serial:///dev/ttyUSB0)',
     run: runDevicesCommand,
   },
+  demo: {
+    summary: 'Try Deckhand without hardware: simulated devices, a demo bundle and the UI',
+    usage:
+      'deckhand demo [--devices N] [--port P] [--json]   (prints the UI link and each device URI; Ctrl+C stops and cleans up)',
+    run: runDemoCommand,
+  },
   host: {
     summary: 'Serve the Deckhand UI to a local browser (127.0.0.1 only)',
-    usage: 'deckhand host [--port N]',
+    usage: 'deckhand host [--port N] [--mdns]',
     run: runHostCommand,
   },
 };
@@ -131,7 +140,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT.ok;
     }
     const dataDir = resolveDataDir({ flag: globals.dataDir, env: io.env });
-    return await command.run({ io, dataDir, json, version, args });
+    return await command.run({
+      io,
+      dataDir,
+      dataDirExplicit: globals.dataDir !== undefined,
+      json,
+      version,
+      args,
+    });
   } catch (thrown) {
     return reportFailure(io, json, thrown);
   }

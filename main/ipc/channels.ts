@@ -19,6 +19,11 @@ export const VERB_NAMES = [
   'sync.enrol',
   'sync.now',
   'sync.cancel',
+  'devices.list',
+  'devices.add',
+  'devices.remove',
+  'devices.refresh',
+  'devices.confirmFingerprint',
 ] as const;
 
 /** A verb's name. */
@@ -31,6 +36,7 @@ export const EVENT_NAMES = [
   'device.detached',
   'log.appended',
   'bundle.offers',
+  'devices.changed',
 ] as const;
 
 /** An event's name. */

@@ -11,6 +11,7 @@ import type { ChainStatus } from '../../core/eventlog/event-types';
 import type { ProgressRecord } from '../../core/progress/progress-meter';
 import type { Result } from '../../core/result';
 import type { BundleImportRow, BundleOffer, TrustRow } from './bundle-types';
+import type { DeviceView } from './device-types';
 import type { EventName, VerbName } from './channels';
 
 export {
@@ -22,11 +23,17 @@ export {
   type VerbName,
 } from './channels';
 export type { BundleImportRow, BundleOffer, BundleRoleRow, BundleTargetRow, TrustRow } from './bundle-types';
+export type { DeviceSlotView, DeviceSource, DeviceState, DeviceView } from './device-types';
 
 /** Largest page the renderer may request at once; the Logs table pages through bigger logs. */
 export const MAX_PAGE = 1000;
 
 const noInput = z.undefined();
+const deviceUri = z.string().trim().min(1).max(1024);
+const fingerprintText = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-fA-F:]{64,95}$/);
 const filterText = z.string().trim().min(1).max(256).optional();
 
 /** Verb name → input schema. Output types are in `VerbOutputs`, keyed the same way. */
@@ -80,6 +87,16 @@ export const verbInputs = {
   'sync.now': noInput,
   /** Stops a running sync between requests. */
   'sync.cancel': noInput,
+  /** Devices added by address and discovered, as last seen (no contact). */
+  'devices.list': noInput,
+  /** Adds a device by URI and contacts it once (a TLS device comes back `unconfirmed`). */
+  'devices.add': z.object({ uri: deviceUri }).strict(),
+  /** Removes a manually added device and forgets its certificate pin. */
+  'devices.remove': z.object({ uri: deviceUri }).strict(),
+  /** Contacts one device, or every device when no uri is given. */
+  'devices.refresh': z.object({ uri: deviceUri.optional() }).strict().optional(),
+  /** Pins the certificate fingerprint the technician compared with the device's own display. */
+  'devices.confirmFingerprint': z.object({ uri: deviceUri, fingerprint: fingerprintText }).strict(),
 } as const satisfies { readonly [V in VerbName]: z.ZodType };
 
 /** One row of the deploy log as the UI sees it. */
@@ -153,6 +170,11 @@ export interface VerbOutputs {
   'sync.enrol': SyncStatus;
   'sync.now': { readonly sent: number; readonly batches: number; readonly receipt: SyncReceiptView };
   'sync.cancel': { readonly cancelled: boolean };
+  'devices.list': { readonly devices: readonly DeviceView[] };
+  'devices.add': DeviceView;
+  'devices.remove': { readonly removed: boolean };
+  'devices.refresh': { readonly devices: readonly DeviceView[] };
+  'devices.confirmFingerprint': DeviceView;
 }
 
 export type VerbInput<V extends VerbName> = z.input<(typeof verbInputs)[V]>;
@@ -171,6 +193,8 @@ export interface EventPayloads {
   'log.appended': { readonly seq: number; readonly kind: string; readonly device: string | null };
   /** The bundles on removable drives changed (a stick was plugged in or removed). */
   'bundle.offers': { readonly offers: readonly BundleOffer[] };
+  /** The device list changed (added, removed, contacted, discovered). */
+  'devices.changed': { readonly devices: readonly DeviceView[] };
 }
 
 /** Compile-time proof that EVENT_NAMES and EventPayloads name the same events. */

@@ -9,12 +9,14 @@ import { createHttpsHqClient } from '../adapters/hq-client';
 import type { VerbHandlers } from '../ipc/gate';
 import { openBundlesFeature, type BundlesOptions } from './bundles/bundles-backend';
 import type { BundlesService } from './bundles/bundles-service';
+import { openDevicesFeature, type DevicesOptions } from './devices/devices-backend';
+import type { DevicesService } from './devices/devices-service';
 import { createEventBus, type EventBus } from './event-bus';
 import { LogsService } from './logs-service';
 import { SyncService, type HqClientFactory, type SyncPolicy } from './sync-service';
 import { TechnicianKey, type KeyProtector } from './technician-key';
 
-export interface BackendOptions extends BundlesOptions {
+export interface BackendOptions extends BundlesOptions, DevicesOptions {
   readonly dataDir: string;
   readonly host: 'electron' | 'browser' | 'cli';
   readonly version: string;
@@ -36,6 +38,7 @@ export interface Backend {
   readonly logs: LogsService;
   readonly sync: SyncService;
   readonly bundles: BundlesService;
+  readonly devices: DevicesService;
   close(): void;
 }
 
@@ -73,6 +76,17 @@ export function openBackend(options: BackendOptions): Backend {
     options,
   });
 
+  const devices = openDevicesFeature({
+    db,
+    dataDir: options.dataDir,
+    logs,
+    events,
+    clock: options.clock,
+    version: options.version,
+    watch: options.watchDevices ?? options.host !== 'cli',
+    options,
+  });
+
   const handlers: VerbHandlers = {
     'app.info': () => ({
       name: 'Deckhand',
@@ -97,6 +111,7 @@ export function openBackend(options: BackendOptions): Backend {
       };
     },
     'sync.cancel': () => ({ cancelled: sync.cancel() }),
+    ...devices.handlers,
   };
 
   return {
@@ -106,7 +121,9 @@ export function openBackend(options: BackendOptions): Backend {
     logs,
     sync,
     bundles: bundles.service,
+    devices: devices.service,
     close: () => {
+      devices.close();
       bundles.close();
       db.close();
     },

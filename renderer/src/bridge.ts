@@ -14,6 +14,7 @@ export type {
   BundleOffer,
   BundleTargetRow,
   DeckhandApi,
+  DeviceView,
   EventPayloads,
   LogRow,
   TrustRow,
@@ -40,6 +41,11 @@ const KNOWN_VERBS = {
   'sync.enrol': true,
   'sync.now': true,
   'sync.cancel': true,
+  'devices.list': true,
+  'devices.add': true,
+  'devices.remove': true,
+  'devices.refresh': true,
+  'devices.confirmFingerprint': true,
 } as const satisfies Record<VerbName, true>;
 
 /** The contract's verbs, in a stable order. */

@@ -79,6 +79,7 @@ export async function connectAgent(uri: DeviceUri, options: ConnectOptions): Pro
       () => undefined,
     );
     const opened = new ReliableLink({
+      lineBytesPerSec: uri.pace ? uri.baud / 10 : 0,
       ...options.link,
       role: 'initiator',
       write: (bytes) => serial.write(bytes),

@@ -19,6 +19,8 @@ export async function runAgentCommand(context: CommandContext): Promise<number> 
       hardware: { type: 'string', default: 'sim-x86_64' },
       'serial-number': { type: 'string' },
       trust: { type: 'string' },
+      advertise: { type: 'boolean' },
+      'no-advertise': { type: 'boolean' },
     },
     false,
   );
@@ -32,6 +34,7 @@ export async function runAgentCommand(context: CommandContext): Promise<number> 
     hardware: values.hardware,
     serialNumber: values['serial-number'] ?? 'SIM-0001',
     ...(values.trust === undefined ? {} : { trustRoot: values.trust }),
+    ...(values.advertise || values['no-advertise'] ? { advertise: values.advertise === true } : {}),
     onLog: (line) => context.io.stderr.write(`${line}\n`),
   });
   const identity = running.agent.identity();

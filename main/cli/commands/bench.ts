@@ -7,6 +7,7 @@ import { DeckhandError } from '../../../core/result';
 import type { CommandContext } from '../main';
 import { runImportBench } from './bench-import';
 import { runSyncBench } from './bench-sync';
+import { runLinkBench } from '../benches/link-bench';
 
 /** A benchmark: its usage line and how to run it with the arguments after its name. */
 interface BenchSpec {
@@ -17,6 +18,10 @@ interface BenchSpec {
 /** Every benchmark, by name. */
 const BENCHES: Readonly<Record<string, BenchSpec>> = {
   import: { usage: 'deckhand bench import [--size 1GiB] [--work DIR] [--json]', run: runImportBench },
+  link: {
+    usage: 'deckhand bench link [--size 1GiB] [--serial-size 1MiB] [--lan-only|--serial-only] [--json]',
+    run: runLinkBench,
+  },
   sync: { usage: 'deckhand bench sync [--events 100000] [--postgres URL] [--json]', run: runSyncBench },
 };
 

@@ -3,7 +3,8 @@
  * TLS devices must be pinned: the first contact prints the certificate fingerprint and stops unless
  * `--accept-new` (pin what is seen, after comparing it with the device's own display) or
  * `--trust-fingerprint FP` (pin a fingerprint known in advance) is given. Pins live in the data
- * folder's devices/pins.json. (`--scan`, mDNS and serial listing arrive with the discovery work.)
+ * folder's devices/pins.json. `--scan [--timeout 3s] [--interface ADDR]` lists candidates from mDNS,
+ * serial ports and USB (devices-scan.ts).
  */
 import { parseDeviceUri, type DeviceUri } from '../../../core/device-uri/device-uri';
 import type { DeviceIdentity, DeviceStatus } from '../../../core/protocol/messages';
@@ -11,6 +12,7 @@ import { DeckhandError, toErrorData, type AppErrorData } from '../../../core/res
 import { connectAgent, normaliseFingerprint } from '../../adapters/agent-client/agent-connection';
 import { DevicePins } from '../../services/devices/device-pins';
 import { EXIT, printJson } from '../cli-io';
+import { cliDiscoverySources, describeCandidates, parseScanTimeout, scanDevices } from './devices-scan';
 import { parseCommandArgs, type CommandContext } from '../main';
 
 type DeviceReport =
@@ -26,16 +28,25 @@ export async function runDevicesCommand(context: CommandContext): Promise<number
       'trust-fingerprint': { type: 'string' },
       'accept-new': { type: 'boolean', default: false },
       scan: { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '3s' },
+      interface: { type: 'string' },
     },
     false,
   );
-  if (values.scan)
-    throw new DeckhandError(
-      'not_supported',
-      'deckhand devices --scan is not available yet; name devices with --device URI.',
-    );
+  const scan = values.scan
+    ? await scanDevices(parseScanTimeout(values.timeout), cliDiscoverySources(values.interface))
+    : null;
+  if (scan !== null && values.device.length === 0) {
+    if (context.json) printJson(context.io, { ok: true, ...scan });
+    else context.io.stdout.write(describeCandidates(scan.candidates));
+    return EXIT.ok;
+  }
+  if (scan !== null && !context.json) context.io.stdout.write(describeCandidates(scan.candidates));
   if (values.device.length === 0)
-    throw new DeckhandError('usage', 'Name at least one device: deckhand devices --device tcp://HOST:PORT');
+    throw new DeckhandError(
+      'usage',
+      'Name at least one device (deckhand devices --device tcp://HOST:PORT) or --scan.',
+    );
   if (values['trust-fingerprint'] !== undefined && values.device.length > 1)
     throw new DeckhandError('usage', '--trust-fingerprint applies to one --device at a time.');
   const pins = new DevicePins(context.dataDir);
@@ -62,10 +73,11 @@ export async function runDevicesCommand(context: CommandContext): Promise<number
   }
   const allOk = reports.every((r) => r.ok);
   if (context.json) {
-    printJson(
-      context.io,
-      allOk ? { ok: true, devices: reports } : { ok: false, error: firstError(reports), devices: reports },
-    );
+    printJson(context.io, {
+      ...(allOk ? { ok: true } : { ok: false, error: firstError(reports) }),
+      devices: reports,
+      ...(scan === null ? {} : scan),
+    });
   } else {
     for (const report of reports) context.io.stdout.write(describe(report));
   }

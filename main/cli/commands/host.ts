@@ -4,6 +4,7 @@ import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeckhandError } from '../../../core/result';
 import { startBrowserHost } from '../../host/browser-host';
+import { createDiscoverySources } from '../../adapters/discovery/index';
 import { openBackend } from '../../services/backend';
 import { EXIT, printJson } from '../cli-io';
 import { cliKeyProtector } from '../key-protection';
@@ -14,7 +15,11 @@ const RENDERER_DIR = fileURLToPath(new URL('../../../out/renderer/', import.meta
 
 /** Starts the browser host and waits for SIGINT/SIGTERM. */
 export async function runHostCommand(context: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(context.args, { port: { type: 'string', default: '0' } }, false);
+  const { values } = parseCommandArgs(
+    context.args,
+    { port: { type: 'string', default: '0' }, mdns: { type: 'boolean', default: false } },
+    false,
+  );
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new DeckhandError('usage', '--port must be 0–65535.');
@@ -32,6 +37,8 @@ export async function runHostCommand(context: CommandContext): Promise<number> {
     keyProtector: cliKeyProtector(undefined, context.io.env),
     // Offer bundles on removable drives; DECKHAND_DRIVE_ROOTS (folders of mount points) overrides where to look.
     watchDrives: true,
+    // Serial ports and USB always; mDNS (multicast on the LAN) only when asked with --mdns.
+    discoverySources: createDiscoverySources({ mdns: values.mdns }),
     driveRoots: context.io.env['DECKHAND_DRIVE_ROOTS']?.split(delimiter).filter((root) => root !== ''),
   });
   const host = await startBrowserHost({

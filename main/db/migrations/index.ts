@@ -2,6 +2,7 @@
 import { eventLogMigration } from './0001-event-log';
 import { bundlesMigration } from './0002-bundles';
 import { syncMigration } from './0003-sync';
+import { devicesMigration } from './0004-devices';
 
 /** One numbered schema step, applied inside the opening transaction. */
 export interface Migration {
@@ -11,4 +12,9 @@ export interface Migration {
 }
 
 /** All migrations; `version` must equal the position + 1. */
-export const MIGRATIONS: readonly Migration[] = [eventLogMigration, bundlesMigration, syncMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  eventLogMigration,
+  bundlesMigration,
+  syncMigration,
+  devicesMigration,
+];

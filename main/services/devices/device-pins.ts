@@ -38,6 +38,15 @@ export class DevicePins {
     writeFileAtomic(this.#path, `${JSON.stringify({ format: 1, pins }, null, 2)}\n`, 0o600);
   }
 
+  /** Forgets a device's pin (the device was removed); false when none was kept. */
+  delete(uri: string): boolean {
+    const pins = { ...this.#load() };
+    if (!(uri in pins)) return false;
+    delete pins[uri];
+    writeFileAtomic(this.#path, `${JSON.stringify({ format: 1, pins }, null, 2)}\n`, 0o600);
+    return true;
+  }
+
   #load(): Record<string, DevicePin> {
     let text: string;
     try {

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import { Theme } from '@radix-ui/themes';
 import { BundlesScreen } from '../features/bundles/bundles-screen';
+import { DevicesScreen } from '../features/devices/devices-screen';
 import { LogsScreen } from '../features/logs/logs-screen';
 import { PlannedScreen } from '../features/planned/planned-screen';
 import { SettingsScreen } from '../features/settings/settings-screen';
@@ -64,8 +65,9 @@ function ScreenView({ screen }: { readonly screen: ScreenId }) {
       return <SettingsScreen />;
     case 'sync':
       return <SyncScreen />;
-    case 'overview':
     case 'devices':
+      return <DevicesScreen />;
+    case 'overview':
     case 'deploy':
     case 'diagnostics':
       return <PlannedScreen screen={screen} />;

@@ -4,6 +4,7 @@ import type { BridgeConnection, DeckhandApi } from '../bridge';
 import { createAppInfoStore, type AppInfoState } from './app-info-store';
 import { createBundlesStore, type BundlesState } from './bundles-store';
 import { createConnectionStore, type ConnectionStoreState } from './connection-store';
+import { createDevicesStore, type DevicesState } from './devices-store';
 import { createLogsStore, type LogsState, type LogsStoreOptions } from './logs-store';
 import { createSyncStore, type SyncState } from './sync-store';
 import { createThemeStore, type ThemeEnvironment, type ThemeState } from './theme-store';
@@ -16,6 +17,7 @@ export interface AppStores {
   readonly logs: StoreApi<LogsState>;
   readonly bundles: StoreApi<BundlesState>;
   readonly sync: StoreApi<SyncState>;
+  readonly devices: StoreApi<DevicesState>;
 }
 
 /** What the stores need from the outside world. */
@@ -35,5 +37,6 @@ export function createAppStores(deps: AppStoresDeps): AppStores {
     logs: createLogsStore(deps.api, deps.logs),
     bundles: createBundlesStore(deps.api),
     sync: createSyncStore(deps.api),
+    devices: createDevicesStore(deps.api),
   };
 }

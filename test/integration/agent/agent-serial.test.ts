@@ -35,7 +35,7 @@ describe('agent over a serial line (socat pty pairs)', () => {
         serialNumber: 'SN-SERIAL',
         trustRoot: writeRoot(lab, dir),
       });
-      const uri = parseDeviceUri(`serial://${laptopLine.b}`);
+      const uri = parseDeviceUri(`serial://${laptopLine.b}?pace=off`);
       if (!uri.ok) throw new Error(uri.error.message);
       const client = await connectAgent(uri.value, { fingerprint: null, timeoutMs: 10_000 });
       try {

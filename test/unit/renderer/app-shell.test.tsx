@@ -35,10 +35,10 @@ describe('app shell', () => {
   });
 
   it('says honestly what a not-yet-built screen will hold, with no sample data', () => {
-    renderApp({ hash: '#/devices' });
+    renderApp({ hash: '#/deploy' });
     const main = screen.getByRole('main');
-    expect(main).toHaveTextContent('Find edge devices on the local network');
-    expect(main).toHaveTextContent('Device discovery arrives with the devices feature.');
+    expect(main).toHaveTextContent('Deploy a release or model to one or more devices');
+    expect(main).toHaveTextContent('Deploying arrives with the deploy feature.');
     expect(within(main).queryByRole('table')).not.toBeInTheDocument();
   });
 

@@ -3,6 +3,7 @@ import type { ChainStatus } from '../../../core/eventlog/chain';
 import type { Result } from '../../../core/result';
 import type {
   DeckhandApi,
+  DeviceView,
   EventName,
   EventPayloads,
   LogRow,
@@ -42,7 +43,44 @@ export interface FakeBridge {
     offers: VerbOutput<'bundles.offers'>['offers'][number][];
     respond: (input: VerbInput<'bundles.import'>) => Promise<Result<VerbOutput<'bundles.import'>>>;
   };
+  /** The device list; 'devices.add' appends an `unconfirmed` TLS device seen with `fingerprint`. */
+  readonly devices: { list: DeviceView[]; fingerprint: string };
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
+}
+
+/** A device row for renderer tests. */
+export function makeDevice(uri: string, patch: Partial<DeviceView> = {}): DeviceView {
+  return {
+    uri,
+    link: uri.startsWith('serial:') ? 'serial' : 'tcp',
+    source: 'manual',
+    manual: true,
+    label: uri,
+    state: 'online',
+    seenFingerprint: 'AB:CD:EF:01',
+    pinnedFingerprint: 'AB:CD:EF:01',
+    identity: {
+      hardware: 'jetson-orin',
+      serialNumber: 'SN-1',
+      agentVersion: '0.1.0',
+      keyFingerprint: '12:34',
+      trustRootPinned: true,
+    },
+    status: {
+      booted: 'a',
+      confirmed: 'a',
+      pending: null,
+      trial: false,
+      slots: { a: { name: 'edge-app', version: '1.0.0', releaseCounter: 1 }, b: null },
+      counter: 1,
+      models: [],
+      health: { healthy: true, detail: 'ok' },
+      freeBytes: 8e9,
+    },
+    lastSeen: '2026-01-01T00:00:00.000Z',
+    error: null,
+    ...patch,
+  };
 }
 
 /** Deterministic row `seq` of the fake log: kinds and devices cycle. */
@@ -89,6 +127,16 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   };
 
   const reply = <T>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
+  const deviceState: FakeBridge['devices'] = {
+    list: [],
+    fingerprint:
+      'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89',
+  };
+  const missing = (uri: string) =>
+    Promise.resolve({
+      ok: false,
+      error: { code: 'not_found', message: `${uri} is not in the device list.` },
+    } as const);
 
   const api = {
     'app.info': (input: undefined) => {
@@ -178,6 +226,43 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
       calls.push({ verb: 'sync.cancel', input });
       return reply({ cancelled: false });
     },
+    'devices.list': (input: undefined) => {
+      calls.push({ verb: 'devices.list', input });
+      return reply({ devices: [...deviceState.list] });
+    },
+    'devices.add': (input: VerbInput<'devices.add'>) => {
+      calls.push({ verb: 'devices.add', input });
+      const device = makeDevice(input.uri, {
+        state: 'unconfirmed',
+        seenFingerprint: deviceState.fingerprint,
+        pinnedFingerprint: null,
+        identity: null,
+        status: null,
+      });
+      deviceState.list = [...deviceState.list.filter((d) => d.uri !== input.uri), device];
+      return reply(device);
+    },
+    'devices.remove': (input: VerbInput<'devices.remove'>) => {
+      calls.push({ verb: 'devices.remove', input });
+      const before = deviceState.list.length;
+      deviceState.list = deviceState.list.filter((d) => d.uri !== input.uri);
+      return reply({ removed: deviceState.list.length < before });
+    },
+    'devices.refresh': (input: VerbInput<'devices.refresh'>) => {
+      calls.push({ verb: 'devices.refresh', input });
+      return reply({ devices: [...deviceState.list] });
+    },
+    'devices.confirmFingerprint': (input: VerbInput<'devices.confirmFingerprint'>) => {
+      calls.push({ verb: 'devices.confirmFingerprint', input });
+      const found = deviceState.list.find((d) => d.uri === input.uri);
+      if (!found) return missing(input.uri);
+      const device = makeDevice(input.uri, {
+        seenFingerprint: input.fingerprint,
+        pinnedFingerprint: input.fingerprint,
+      });
+      deviceState.list = deviceState.list.map((d) => (d.uri === input.uri ? device : d));
+      return reply(device);
+    },
     on: (event: EventName, listener: (payload: unknown) => void) => {
       let set = listeners.get(event);
       if (set === undefined) listeners.set(event, (set = new Set()));
@@ -205,6 +290,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
       chain = next;
     },
     bundles,
+    devices: deviceState,
     emit: (event, payload) => emit(event, payload),
   };
 }

@@ -6,7 +6,7 @@ import { Badge, Card, Flex, Heading, Text } from '@radix-ui/themes';
 import { SCREENS, type ScreenId } from '../../app/screens';
 
 /** The screens this component stands in for. */
-export type PlannedScreenId = Exclude<ScreenId, 'logs' | 'settings' | 'sync' | 'bundles'>;
+export type PlannedScreenId = Exclude<ScreenId, 'logs' | 'settings' | 'sync' | 'bundles' | 'devices'>;
 
 /** What each planned screen will hold, and when it arrives. */
 const PLANS: Readonly<Record<PlannedScreenId, { readonly purpose: string; readonly arrives: string }>> = {
@@ -14,11 +14,6 @@ const PLANS: Readonly<Record<PlannedScreenId, { readonly purpose: string; readon
     purpose:
       'A summary of the work on this laptop: the bundle on hand, the devices in reach, recent deploys and whether the deploy log is ready to sync.',
     arrives: 'The overview arrives once bundles, devices and deploys are in place.',
-  },
-  devices: {
-    purpose:
-      'Find edge devices on the local network, serial ports and USB, or add one by its address, and confirm each device’s identity before deploying to it.',
-    arrives: 'Device discovery arrives with the devices feature.',
   },
   deploy: {
     purpose:

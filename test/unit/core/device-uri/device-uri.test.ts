@@ -14,7 +14,17 @@ describe('device URIs', () => {
     });
     expect(parseDeviceUri('serial:///dev/ttyUSB0?baud=9600')).toEqual({
       ok: true,
-      value: { scheme: 'serial', path: '/dev/ttyUSB0', baud: 9600, uri: 'serial:///dev/ttyUSB0?baud=9600' },
+      value: {
+        scheme: 'serial',
+        path: '/dev/ttyUSB0',
+        baud: 9600,
+        pace: true,
+        uri: 'serial:///dev/ttyUSB0?baud=9600',
+      },
+    });
+    expect(parseDeviceUri('serial:///dev/pts/3?pace=off')).toMatchObject({
+      ok: true,
+      value: { pace: false, uri: 'serial:///dev/pts/3?baud=115200&pace=off' },
     });
     expect(parseDeviceUri('serial:///dev/ttyACM0')).toMatchObject({ ok: true, value: { baud: 115200 } });
   });
@@ -26,6 +36,7 @@ describe('device URIs', () => {
       'tcp://',
       'serial://dev/ttyUSB0',
       'serial:///dev/x?baud=fast',
+      'serial:///dev/x?pace=sometimes',
       'gopher://x',
     ])
       expect(parseDeviceUri(bad)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ReliableLink } from '../../../../core/protocol/reliable-link';
+import { PacedDirection } from '../../../../main/cli/benches/paced-line';
 import { createNoise, type NoiseOptions } from '../../../support/noisy-bridge';
 
 /** Two links joined by an in-memory line that delivers asynchronously, with optional noise each way. */
@@ -71,6 +72,51 @@ describe('reliable link (selective repeat over a serial line)', () => {
     expect(laptop.stats.retransmits).toBeLessThan(laptop.stats.framesSent / 5);
     await until(() => laptop.pendingBytes === 0);
   });
+
+  it.each([
+    ['a clean', 0],
+    ['a noisy', 50_000],
+  ])(
+    'on %s line slower than the window, times frames from when they leave and resends only damaged ones',
+    async (_what, flipEvery) => {
+      // A UART scaled up to 100 kB/s so the test is short: a window of 32 frames is 0.33 s of line
+      // time, longer than the initial RTO, which is what collapsed an unpaced sender.
+      const rate = 100_000;
+      const received: Buffer[] = [];
+      const forward = new PacedDirection({ bytesPerSec: rate, flipEvery }, (b) => device.receive(b));
+      const backward = new PacedDirection({ bytesPerSec: rate }, (b) => laptop.receive(b));
+      const laptop: ReliableLink = new ReliableLink({
+        role: 'initiator',
+        write: (b) => forward.push(b),
+        onData: () => undefined,
+        lineBytesPerSec: rate,
+        initialRtoMs: 300,
+        minRtoMs: 250,
+      });
+      const device: ReliableLink = new ReliableLink({
+        role: 'responder',
+        write: (b) => backward.push(b),
+        onData: (b) => received.push(b),
+        lineBytesPerSec: rate,
+        initialRtoMs: 300,
+        minRtoMs: 250,
+      });
+      try {
+        await laptop.open();
+        const data = randomBytes(256 * 1024);
+        laptop.send(data);
+        await until(() => received.reduce((n, b) => n + b.length, 0) >= data.length);
+        expect(sha(Buffer.concat(received))).toBe(sha(data));
+        // Each flipped bit costs one frame; nothing is resent just because it was still queued.
+        expect(laptop.stats.retransmits).toBeLessThanOrEqual(forward.stats.flips + 2);
+        if (flipEvery > 0) expect(forward.stats.flips).toBeGreaterThan(0);
+      } finally {
+        laptop.close();
+        forward.close();
+        backward.close();
+      }
+    },
+  );
 
   it('declares the link lost when the line goes dead, and a reopened session starts clean', async () => {
     let dead = false;

@@ -41,6 +41,11 @@ function spyHandlers(): { readonly [V in keyof VerbHandlers]: VerbHandlers[V] & 
     'bundles.offers': vi.fn(() => ({ offers: [] })),
     'bundles.pickFile': vi.fn(() => ({ path: null })),
     'sync.cancel': vi.fn(() => ({ cancelled: false })),
+    'devices.list': vi.fn(() => ({ devices: [] })),
+    'devices.add': vi.fn(() => ({}) as never),
+    'devices.remove': vi.fn(() => ({ removed: false })),
+    'devices.refresh': vi.fn(() => ({ devices: [] })),
+    'devices.confirmFingerprint': vi.fn(() => ({}) as never),
   };
 }
 

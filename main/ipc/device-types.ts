@@ -1,0 +1,61 @@
+/**
+ * The shapes the Devices verbs return: one row per device (added by address or discovered), with
+ * what the device said about itself at the last contact. Plain data, free of Node and Electron;
+ * contract.ts re-exports them for the renderer.
+ */
+
+/** Where a device row came from. */
+export type DeviceSource = 'manual' | 'lan' | 'serial' | 'usb';
+
+/**
+ * - `checking`: not contacted yet (just added or discovered).
+ * - `unconfirmed`: first contact; the technician must compare the fingerprint and trust it.
+ * - `online`: pinned and answering. `offline`: not reachable. `error`: reachable but refused (coded).
+ */
+export type DeviceState = 'checking' | 'unconfirmed' | 'online' | 'offline' | 'error';
+
+/** A release in an A/B slot. */
+export interface DeviceSlotView {
+  readonly name: string;
+  readonly version: string;
+  readonly releaseCounter: number;
+}
+
+/** One device as the Devices screen shows it. */
+export interface DeviceView {
+  readonly uri: string;
+  /** tcp (TLS over the network) or serial. */
+  readonly link: 'tcp' | 'serial';
+  /** Added by hand (kept in the data folder), or reported by a discovery source. */
+  readonly source: DeviceSource;
+  readonly manual: boolean;
+  /** What to show before the device identified itself (mDNS name, port path, the address). */
+  readonly label: string;
+  readonly state: DeviceState;
+  /** Certificate fingerprint seen at the last contact (TLS only). */
+  readonly seenFingerprint: string | null;
+  /** Fingerprint pinned for this address, if any. */
+  readonly pinnedFingerprint: string | null;
+  readonly identity: {
+    readonly hardware: string;
+    readonly serialNumber: string;
+    readonly agentVersion: string;
+    readonly keyFingerprint: string;
+    readonly trustRootPinned: boolean;
+  } | null;
+  readonly status: {
+    readonly booted: 'a' | 'b' | null;
+    readonly confirmed: 'a' | 'b' | null;
+    readonly pending: 'a' | 'b' | null;
+    readonly trial: boolean;
+    readonly slots: { readonly a: DeviceSlotView | null; readonly b: DeviceSlotView | null };
+    readonly counter: number;
+    readonly models: readonly { readonly name: string; readonly version: string }[];
+    readonly health: { readonly healthy: boolean; readonly detail: string } | null;
+    readonly freeBytes: number;
+  } | null;
+  /** Last time the device answered (ISO 8601), or null. */
+  readonly lastSeen: string | null;
+  /** Why the device is offline or in error. */
+  readonly error: { readonly code: string; readonly message: string } | null;
+}
