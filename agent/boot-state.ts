@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DeckhandError } from '../core/result';
 import type { SlotName, SlotRelease } from '../core/protocol/messages';
-import { readJsonIfExists, writeFileAtomic } from './atomic-file';
+import { readJsonIfExists, writeFileAtomic } from '../core/node-io/atomic-file';
 
 /** Persisted boot state. */
 export interface BootState {

@@ -12,7 +12,7 @@ import {
 } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../core/node-io/atomic-file';
 import { selfSignedCertificate } from './self-signed-cert';
 
 /** The loaded key, its certificate and their published forms. */

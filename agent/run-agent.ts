@@ -10,7 +10,7 @@ import { DeckhandError } from '../core/result';
 import type { AgentHooks } from './agent-hooks';
 import { DeviceAgent, agentVersion } from './device-agent';
 import { isLoopbackHost, startAdvertiser, type Advertiser } from './mdns-advertiser';
-import { openSerialStream, type SerialStream } from './serial-stream';
+import { openSerialStream, type SerialStream } from '../core/node-io/serial-stream';
 
 /** How to start an agent. */
 export interface RunAgentOptions {

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { SlotName, VerifiedTarget } from '../core/protocol/messages';
-import { fsyncDir, readJsonIfExists, writeFileAtomic } from './atomic-file';
+import { fsyncDir, readJsonIfExists, writeFileAtomic } from '../core/node-io/atomic-file';
 
 /** Name of the file a `copy` install puts in the slot. */
 export const PAYLOAD_FILE = 'payload';

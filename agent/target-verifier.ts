@@ -16,7 +16,7 @@ import {
 import type { JsonObject } from '../core/bundle/tuf-json';
 import type { MetadataSet, VerifiedTarget } from '../core/protocol/messages';
 import { DeckhandError } from '../core/result';
-import { readJsonIfExists, writeFileAtomic } from './atomic-file';
+import { readJsonIfExists, writeFileAtomic } from '../core/node-io/atomic-file';
 
 /** A target the metadata vouches for, and the trust state to keep once it is installed. */
 export interface TargetVerdict {

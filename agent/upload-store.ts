@@ -9,7 +9,7 @@ import { createReadStream, existsSync, mkdirSync, statSync, statfsSync } from 'n
 import { open, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeckhandError } from '../core/result';
-import { fsyncDir, readJsonIfExists, writeFileAtomic } from './atomic-file';
+import { fsyncDir, readJsonIfExists, writeFileAtomic } from '../core/node-io/atomic-file';
 
 /** The upload store of one state folder. */
 export class UploadStore {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeckhandError } from '../../core/result';
-import { fsyncDir, isAlive } from './bundles/atomic-file';
+import { fsyncDir, isAlive } from '../../core/node-io/atomic-file';
 import { readRange, type ByteRange } from './bundles/range-reader';
 
 /** Bytes written between background flushes to disk. */

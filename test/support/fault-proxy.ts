@@ -7,6 +7,7 @@
 import { createServer, request, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from './seeded-random';
 
 /** What the proxy did, for asserting that every fault happened. */
 export interface FaultStats {
@@ -42,7 +43,7 @@ export interface FaultProxyOptions {
 
 /** Starts the proxy on 127.0.0.1 and a free port. */
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
-  const random = mulberry32(options.seed);
+  const random = seededRandom(options.seed);
   const rates = { dropped: 0.1, duplicated: 0.1, reordered: 0.1, delayed: 0.1, cut: 0.1, ...options.rates };
   const stats: FaultStats = { passed: 0, dropped: 0, duplicated: 0, reordered: 0, delayed: 0, cut: 0 };
   const late = new Set<Promise<unknown>>();
@@ -168,16 +169,4 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A small seeded PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -3,8 +3,11 @@
  * on byte streams in unit tests, and as a bridge between two socat pty pairs in integration tests
  * (agent pty ⇄ bridge ⇄ laptop pty), so the real serial code reads real ttys through a bad cable.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { openSerialStream, type SerialStream } from '../../agent/serial-stream';
+import { execFileSync } from 'node:child_process';
+import { openSerialStream, type SerialStream } from '../../core/node-io/serial-stream';
+import { seededRandom } from './seeded-random';
+
+export { openPtyPair, type PtyPair } from '../../main/cli/benches/paced-line';
 
 /** Noise settings: on average one fault per this many bytes (0 disables). */
 export interface NoiseOptions {
@@ -18,18 +21,6 @@ export interface NoiseStats {
   bytes: number;
   flips: number;
   drops: number;
-}
-
-/** A seeded PRNG (mulberry32), so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Returns a function that damages chunks as they pass, and its stats. */
@@ -54,35 +45,6 @@ export function createNoise(options: NoiseOptions): { apply: (chunk: Buffer) => 
     return keep.length === out.length ? out : Buffer.from(keep.map((i) => out[i]!));
   };
   return { apply, stats };
-}
-
-/** A socat pty pair: two paths wired back to back. */
-export interface PtyPair {
-  readonly a: string;
-  readonly b: string;
-  close(): void;
-}
-
-/** Starts `socat -d -d pty,raw,echo=0 pty,raw,echo=0` and waits for both paths. */
-export async function openPtyPair(): Promise<PtyPair> {
-  const child: ChildProcess = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const paths: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('socat did not create its ptys')), 5000);
-    let text = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      for (const m of text.matchAll(/PTY is (\S+)/g)) if (!paths.includes(m[1]!)) paths.push(m[1]!);
-      if (paths.length === 2 && text.includes('starting data transfer loop')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('error', reject);
-  });
-  return { a: paths[0]!, b: paths[1]!, close: () => child.kill('SIGTERM') };
 }
 
 /** A bridge copying bytes between two serial paths through the noise, both ways. */

@@ -11,7 +11,7 @@ import { ReliableLink, type ReliableLinkOptions } from '../../../core/protocol/r
 import { RpcPeer, unwrap } from '../../../core/protocol/rpc-peer';
 import { DeckhandError, toErrorData, type ErrorCode } from '../../../core/result';
 import { AgentClient, type UploadOptions } from './agent-client';
-import { openSerialStream } from './serial-stream';
+import { openSerialStream } from '../../../core/node-io/serial-stream';
 
 /** How to connect. */
 export interface ConnectOptions {

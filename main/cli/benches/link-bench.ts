@@ -33,7 +33,7 @@ import { parseDeviceUri } from '../../../core/device-uri/device-uri';
 import { DeckhandError } from '../../../core/result';
 import { connectAgent } from '../../adapters/agent-client/agent-connection';
 import { EXIT, printJson } from '../cli-io';
-import { parseSize } from '../commands/bench-import';
+import { parseSize } from './import-bench';
 import { parseCommandArgs, type CommandContext } from '../main';
 import { bridgePaced, openPtyPair } from './paced-line';
 

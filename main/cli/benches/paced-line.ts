@@ -6,7 +6,7 @@
  * of credit (a UART FIFO's worth), so a late timer never lets a burst beat the line rate.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSerialStream, type SerialStream } from '../../adapters/agent-client/serial-stream';
+import { openSerialStream, type SerialStream } from '../../../core/node-io/serial-stream';
 
 /** How the line behaves (each direction on its own). */
 export interface PacedLineOptions {

@@ -5,9 +5,9 @@
  */
 import { DeckhandError } from '../../../core/result';
 import type { CommandContext } from '../main';
-import { runImportBench } from './bench-import';
-import { runSyncBench } from './bench-sync';
+import { runImportBench } from '../benches/import-bench';
 import { runLinkBench } from '../benches/link-bench';
+import { runSyncBench } from '../benches/sync-bench';
 
 /** A benchmark: its usage line and how to run it with the arguments after its name. */
 interface BenchSpec {

@@ -14,7 +14,7 @@ import { METADATA_DIR, targetEntryName } from '../../../core/bundle/bundle-layou
 import { buildBundleMetadata, type TargetSpec } from '../../../core/bundle/metadata-builder';
 import { targetPathFor, type TargetCustom } from '../../../core/bundle/target-info';
 import { DeckhandError } from '../../../core/result';
-import { fsyncDir, writeFileAtomic } from './atomic-file';
+import { fsyncDir, writeFileAtomic } from '../../../core/node-io/atomic-file';
 import type { KeyRing } from './key-ring';
 import { join, dirname } from 'node:path';
 

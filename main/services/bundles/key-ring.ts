@@ -21,7 +21,7 @@ import {
 import { parseSelfSignedRoot } from '../../../core/bundle/trust-state';
 import { parseCanonical, type JsonObject } from '../../../core/bundle/tuf-json';
 import { DeckhandError } from '../../../core/result';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../../../core/node-io/atomic-file';
 
 /** A loaded key: its id, public half and signer. */
 export interface RoleKey extends SigningKey {

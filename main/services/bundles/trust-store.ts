@@ -16,7 +16,7 @@ import {
 } from '../../../core/bundle/trust-state';
 import { parseCanonical, type JsonObject } from '../../../core/bundle/tuf-json';
 import { DeckhandError } from '../../../core/result';
-import { removeStaleTempFiles, writeFileAtomic } from './atomic-file';
+import { removeStaleTempFiles, writeFileAtomic } from '../../../core/node-io/atomic-file';
 
 /** Where the trusted root came from. */
 export type RootSource = 'pinned' | 'org';

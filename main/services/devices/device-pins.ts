@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DeckhandError } from '../../../core/result';
-import { writeFileAtomic } from '../bundles/atomic-file';
+import { writeFileAtomic } from '../../../core/node-io/atomic-file';
 
 const pinSchema = z.object({
   fingerprint: z.string().regex(/^[0-9A-Fa-f:]{64,95}$/),

@@ -15,6 +15,7 @@ import { BundleCard } from './bundle-card';
 import { shortKey } from './bundle-format';
 import { ImportPanel } from './import-panel';
 import { ImportProgress } from './import-progress';
+import { ErrorCallout } from '../../ui/error-callout';
 
 /** The Bundles screen. */
 export function BundlesScreen() {
@@ -67,11 +68,7 @@ export function BundlesScreen() {
       <ImportPanel store={store} canPickFile={host === 'electron'} />
       <ImportProgress store={store} />
       {outcome !== null && <OutcomeCallout outcome={outcome} />}
-      {loadError !== null && (
-        <Callout.Root highContrast color="red" role="alert">
-          <Callout.Text>{loadError.message}</Callout.Text>
-        </Callout.Root>
-      )}
+      {loadError !== null && <ErrorCallout error={loadError} />}
       <Heading as="h2" size="5">
         Imported and refused bundles
       </Heading>

@@ -21,6 +21,7 @@ import { CrossCircledIcon, ExclamationTriangleIcon, ReloadIcon } from '@radix-ui
 import type { DeviceView } from '../../bridge';
 import { useStores } from '../../state/stores-context';
 import { formatLocalTime } from '../../ui/format-time';
+import { ErrorCallout } from '../../ui/error-callout';
 
 const STATE_BADGE: Record<DeviceView['state'], { label: string; color: 'green' | 'amber' | 'gray' | 'red' }> =
   {
@@ -57,16 +58,7 @@ export function DevicesScreen() {
         </Button>
       </Flex>
       <AddDeviceForm />
-      {error !== null && (
-        <Callout.Root color="red" highContrast role="alert" data-testid="devices-error">
-          <Callout.Icon>
-            <CrossCircledIcon aria-hidden />
-          </Callout.Icon>
-          <Callout.Text>
-            {error.message} <Text color="gray">[{error.code}]</Text>
-          </Callout.Text>
-        </Callout.Root>
-      )}
+      {error !== null && <ErrorCallout error={error} testId="devices-error" />}
       {devices === null ? (
         <Text size="4" color="gray">
           Loading…

@@ -1,13 +1,14 @@
 /** The Logs screen: chain status, filters, and the whole deploy log in a virtualized table. */
 import { useEffect } from 'react';
 import { useStore } from 'zustand';
-import { Button, Callout, Card, Flex, Heading, Text } from '@radix-ui/themes';
-import { ExclamationTriangleIcon, ReloadIcon } from '@radix-ui/react-icons';
+import { Button, Card, Flex, Heading, Text } from '@radix-ui/themes';
+import { ReloadIcon } from '@radix-ui/react-icons';
 import { useStores } from '../../state/stores-context';
 import { ChainStatusPanel } from './chain-status-panel';
 import { formatEventCount } from './log-format';
 import { LogsFilters } from './logs-filters';
 import { LogsTable } from './logs-table';
+import { ErrorCallout } from '../../ui/error-callout';
 
 /** The Logs screen. */
 export function LogsScreen() {
@@ -41,15 +42,11 @@ export function LogsScreen() {
       <ChainStatusPanel store={store} />
       <LogsFilters store={store} />
       {error !== null && (
-        <Callout.Root highContrast color="red" role="alert">
-          <Callout.Icon>
-            <ExclamationTriangleIcon aria-hidden />
-          </Callout.Icon>
-          <Callout.Text>{error.message}</Callout.Text>
+        <ErrorCallout error={error}>
           <Button highContrast size="3" className="dh-touch" onClick={() => store.getState().retry()}>
             <ReloadIcon aria-hidden /> Try again
           </Button>
-        </Callout.Root>
+        </ErrorCallout>
       )}
       {total === 0 ? (
         <Card size="3" className="dh-empty" data-testid="logs-empty">

@@ -1,12 +1,13 @@
 /** Settings: the theme choice and the facts a support call needs (version, data folder, host). */
 import { useEffect } from 'react';
 import { useStore } from 'zustand';
-import { Callout, Card, DataList, Flex, Heading, RadioCards, Text } from '@radix-ui/themes';
+import { Card, DataList, Flex, Heading, RadioCards, Text } from '@radix-ui/themes';
 import { DesktopIcon, MoonIcon, SunIcon } from '@radix-ui/react-icons';
 import { useStores } from '../../state/stores-context';
 import type { AppInfo } from '../../state/app-info-store';
 import type { ThemePreference } from '../../state/theme-store';
 import { assertNever } from '../../ui/assert-never';
+import { ErrorCallout } from '../../ui/error-callout';
 
 const THEME_CHOICES: readonly {
   readonly value: ThemePreference;
@@ -70,11 +71,7 @@ function AboutCard() {
         <Heading as="h2" size="5">
           About this installation
         </Heading>
-        {error !== null && (
-          <Callout.Root highContrast color="red" role="alert">
-            <Callout.Text>{error.message}</Callout.Text>
-          </Callout.Root>
-        )}
+        {error !== null && <ErrorCallout error={error} />}
         {info === null && error === null && <Text color="gray">Loading…</Text>}
         {info !== null && (
           <DataList.Root size="3" orientation={{ initial: 'vertical', sm: 'horizontal' }}>

@@ -2,24 +2,14 @@
  * Sync: enrol this laptop with HQ, see what is waiting to go (the outbox) and HQ's last receipt, and
  * send the log with a progress bar. Reachability is checked when the screen opens and on request.
  */
-import { formatLocalTime } from '../../ui/format-time';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
-import {
-  Badge,
-  Button,
-  Callout,
-  Card,
-  DataList,
-  Flex,
-  Heading,
-  Progress,
-  Text,
-  TextField,
-} from '@radix-ui/themes';
-import { CrossCircledIcon, ReloadIcon, UpdateIcon } from '@radix-ui/react-icons';
+import { Badge, Button, Card, DataList, Flex, Heading, Progress, Text, TextField } from '@radix-ui/themes';
+import { ReloadIcon, UpdateIcon } from '@radix-ui/react-icons';
 import { useStores } from '../../state/stores-context';
 import type { SyncStatusView } from '../../state/sync-store';
+import { ErrorCallout } from '../../ui/error-callout';
+import { formatLocalTime } from '../../ui/format-time';
 
 /** The Sync screen. */
 export function SyncScreen() {
@@ -39,16 +29,7 @@ export function SyncScreen() {
       <Heading as="h1" size="8">
         Sync
       </Heading>
-      {error !== null && (
-        <Callout.Root color="red" highContrast role="alert" data-testid="sync-error">
-          <Callout.Icon>
-            <CrossCircledIcon aria-hidden />
-          </Callout.Icon>
-          <Callout.Text>
-            {error.message} <Text color="gray">[{error.code}]</Text>
-          </Callout.Text>
-        </Callout.Root>
-      )}
+      {error !== null && <ErrorCallout error={error} testId="sync-error" />}
       {status === null ? (
         <Text size="4" color="gray">
           Loading…

@@ -12,21 +12,10 @@ import { ERROR_CODES, DeckhandError } from '../../../../../core/result';
 import { openBackend } from '../../../../../main/services/backend';
 import { BundleLab, bundleEntries, writeTar } from '../../../../support/bundle-lab';
 import { useTempDirs } from '../../../../support/temp-dir';
+import { seededRandom } from '../../../../support/seeded-random';
 
 const BUDGET_MS = Number(process.env['DECKHAND_FUZZ_MS'] ?? 8000);
 const tempDir = useTempDirs('deckhand-fuzz-');
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(original: Buffer, next: () => number, metadataEnd: number): Buffer {
   const data = Buffer.from(original);
@@ -75,7 +64,7 @@ it(
       const metadataEnd = original.indexOf(Buffer.from('releases/edge-app/2.4.1/'));
       expect(metadataEnd).toBeGreaterThan(0);
       const seed = Date.now() >>> 0;
-      const next = random(seed);
+      const next = seededRandom(seed);
       const started = Date.now();
       const codes = new Map<string, number>();
       let runs = 0;

@@ -2,6 +2,9 @@
  * Crash-safe file writes: write a temp file beside the target, fsync it, rename it over the target,
  * fsync the folder. After a kill -9 or power loss the target holds the old or the new content,
  * never a mix; leftover temp files are recognisable by name and removed on the next start.
+ *
+ * core/node-io/ is the one place in core/ that does I/O: the few Node primitives that the laptop
+ * (main/), the device agent (agent/) and HQ (hq/) all need and cannot import from one another.
  */
 import {
   closeSync,
@@ -9,6 +12,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeSync,
@@ -79,4 +83,16 @@ export function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Reads a JSON file, or returns undefined when it does not exist. */
+export function readJsonIfExists(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return JSON.parse(text) as unknown;
 }

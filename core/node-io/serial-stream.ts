@@ -2,7 +2,8 @@
  * A serial device (a USB gadget's /dev/ttyGS0, a USB-serial adapter, or a pty in tests) as a byte
  * stream. Reading goes through a tty.ReadStream in raw mode (libuv's non-blocking tty handle); writing
  * goes through a second descriptor, because a tty.WriteStream on the same device stalls under load.
- * Line settings (baud, 8N1) are the system's: set them with `stty` in the service unit (docs/agent.md).
+ * Used by the agent and by the laptop's agent client. Line settings (baud, 8N1) are the system's:
+ * `stty` in the agent's service unit (docs/agent.md); the laptop side does not set termios yet.
  */
 import { closeSync, constants, createWriteStream, openSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
