@@ -4,6 +4,8 @@
  * contract.ts re-exports them for the renderer.
  */
 
+import type { DeviceScheme } from '../../core/device-uri/device-uri';
+
 /** Where a device row came from. */
 export type DeviceSource = 'manual' | 'lan' | 'serial' | 'usb';
 
@@ -25,7 +27,7 @@ export interface DeviceSlotView {
 export interface DeviceView {
   readonly uri: string;
   /** tcp (TLS over the network) or serial. */
-  readonly link: 'tcp' | 'serial';
+  readonly link: DeviceScheme;
   /** Added by hand (kept in the data folder), or reported by a discovery source. */
   readonly source: DeviceSource;
   readonly manual: boolean;

@@ -8,7 +8,7 @@ import { createServer, connect as netConnect, type Server, type Socket } from 'n
 import { join } from 'node:path';
 import { runAgent, type RunningAgent } from '../../agent/run-agent';
 import { targetPathFor } from '../../core/bundle/target-info';
-import { parseDeviceUri } from '../../core/device-uri/device-uri';
+import { parseAgentUri } from '../../core/device-uri/device-uri';
 import { toMetadataSet, type MetadataSet } from '../../core/protocol/messages';
 import { connectAgent } from '../../main/adapters/agent-client/agent-connection';
 import type { AgentClient } from '../../main/adapters/agent-client/agent-client';
@@ -91,7 +91,7 @@ export function startAgent(
 
 /** Connects to a TLS agent with its fingerprint pinned. */
 export function connectTo(port: number, fingerprint: string): Promise<AgentClient> {
-  const uri = parseDeviceUri(`tcp://127.0.0.1:${port}`);
+  const uri = parseAgentUri(`tcp://127.0.0.1:${port}`);
   if (!uri.ok) throw new Error(uri.error.message);
   return connectAgent(uri.value, { fingerprint, timeoutMs: 5000 });
 }

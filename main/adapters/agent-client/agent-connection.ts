@@ -5,7 +5,7 @@
  * greeted AgentClient (hello done, version negotiated).
  */
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import type { DeviceUri } from '../../../core/device-uri/device-uri';
+import type { AgentUri } from '../../../core/device-uri/device-uri';
 import { PROTOCOL_VERSIONS } from '../../../core/protocol/messages';
 import { ReliableLink, type ReliableLinkOptions } from '../../../core/protocol/reliable-link';
 import { RpcPeer, unwrap } from '../../../core/protocol/rpc-peer';
@@ -36,7 +36,7 @@ export function normaliseFingerprint(text: string): string {
 }
 
 /** Connects, checks the pin, says hello; throws a coded DeckhandError. */
-export async function connectAgent(uri: DeviceUri, options: ConnectOptions): Promise<AgentClient> {
+export async function connectAgent(uri: AgentUri, options: ConnectOptions): Promise<AgentClient> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const peerOptions = {
     heartbeatMs: options.heartbeatMs ?? 5_000,

@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAgent } from '../../../agent/run-agent';
 import { formatBytes } from '../../../core/bundle/human-format';
-import { parseDeviceUri } from '../../../core/device-uri/device-uri';
+import { parseAgentUri } from '../../../core/device-uri/device-uri';
 import { DeckhandError } from '../../../core/result';
 import { connectAgent } from '../../adapters/agent-client/agent-connection';
 import { EXIT, printJson } from '../cli-io';
@@ -137,7 +137,7 @@ async function benchLan(dir: string, size: number, log: (line: string) => void):
   try {
     const [line] = (await once(agent.stdout!, 'data')) as [Buffer];
     const started = JSON.parse(line.toString()) as { uri: string; fingerprint: string };
-    const uri = parseDeviceUri(started.uri);
+    const uri = parseAgentUri(started.uri);
     if (!uri.ok) throw new DeckhandError('internal', uri.error.message);
     const client = await connectAgent(uri.value, { fingerprint: started.fingerprint });
     let oursSec: number;
@@ -223,7 +223,7 @@ async function serialUpload(
   });
   try {
     // An explicit baud: the link paces itself at the line rate (the URI's default), as on a real UART.
-    const uri = parseDeviceUri(`serial://${laptopLine.b}?baud=115200`);
+    const uri = parseAgentUri(`serial://${laptopLine.b}?baud=115200`);
     if (!uri.ok) throw new DeckhandError('internal', uri.error.message);
     const client = await connectAgent(uri.value, { fingerprint: null, timeoutMs: 30_000 });
     try {

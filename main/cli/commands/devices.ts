@@ -6,7 +6,7 @@
  * folder's devices/pins.json. `--scan [--timeout 3s] [--interface ADDR]` lists candidates from mDNS,
  * serial ports and USB (devices-scan.ts).
  */
-import { parseDeviceUri, type DeviceUri } from '../../../core/device-uri/device-uri';
+import { parseAgentUri, type AgentUri } from '../../../core/device-uri/device-uri';
 import type { DeviceIdentity, DeviceStatus } from '../../../core/protocol/messages';
 import { DeckhandError, toErrorData, type AppErrorData } from '../../../core/result';
 import { connectAgent, normaliseFingerprint } from '../../adapters/agent-client/agent-connection';
@@ -52,7 +52,7 @@ export async function runDevicesCommand(context: CommandContext): Promise<number
   const pins = new DevicePins(context.dataDir);
   const reports: DeviceReport[] = [];
   for (const text of values.device) {
-    const parsed = parseDeviceUri(text);
+    const parsed = parseAgentUri(text);
     if (!parsed.ok) {
       reports.push({ uri: text, ok: false, error: parsed.error });
       continue;
@@ -85,7 +85,7 @@ export async function runDevicesCommand(context: CommandContext): Promise<number
 }
 
 async function identify(
-  uri: DeviceUri,
+  uri: AgentUri,
   pins: DevicePins,
   trustFingerprint: string | undefined,
   acceptNew: boolean,

@@ -10,7 +10,7 @@
  * a CLI process never stays alive for them.
  */
 import { createHash } from 'node:crypto';
-import { parseDeviceUri, type DeviceUri } from '../../../core/device-uri/device-uri';
+import { parseAgentUri, type AgentUri } from '../../../core/device-uri/device-uri';
 import type { DeviceIdentity, DeviceStatus } from '../../../core/protocol/messages';
 import { DeckhandError, toErrorData } from '../../../core/result';
 import type { AgentClient } from '../../adapters/agent-client/agent-client';
@@ -37,12 +37,12 @@ export interface DevicesServiceDeps {
   /** Per-contact timeout (default 5 s). */
   readonly timeoutMs?: number;
   /** Replaces connectAgent (tests). */
-  readonly connect?: (uri: DeviceUri, options: ConnectOptions) => Promise<AgentClient>;
+  readonly connect?: (uri: AgentUri, options: ConnectOptions) => Promise<AgentClient>;
 }
 
 interface Entry {
   view: DeviceView;
-  readonly parsed: DeviceUri;
+  readonly parsed: AgentUri;
   /** Reported by a discovery source right now (kept while it is, even when not manual). */
   discovered: boolean;
 }
@@ -59,7 +59,7 @@ export class DevicesService {
     this.#deps = deps;
     this.#clock = deps.clock ?? (() => new Date());
     for (const stored of deps.store.list()) {
-      const parsed = parseDeviceUri(stored.uri);
+      const parsed = parseAgentUri(stored.uri);
       if (parsed.ok)
         this.#entries.set(parsed.value.uri, this.#newEntry(parsed.value, 'manual', stored.label));
     }
@@ -72,7 +72,7 @@ export class DevicesService {
 
   /** Adds a device by address and contacts it once. */
   async add(text: string): Promise<DeviceView> {
-    const parsed = parseDeviceUri(text.trim());
+    const parsed = parseAgentUri(text.trim());
     if (!parsed.ok) throw new DeckhandError(parsed.error.code, parsed.error.message);
     const uri = parsed.value.uri;
     const added = this.#deps.store.add({ uri, label: uri, addedAt: this.#now() });
@@ -182,7 +182,7 @@ export class DevicesService {
 
   #onDiscovery(event: DiscoveryEvent, source: DiscoverySource): void {
     if (this.#closed) return;
-    const parsed = parseDeviceUri(event.uri);
+    const parsed = parseAgentUri(event.uri);
     if (!parsed.ok) return; // a scheme Deckhand cannot reach yet (usb://…): not a device row
     const uri = parsed.value.uri;
     if (event.type === 'lost') {
@@ -207,7 +207,7 @@ export class DevicesService {
     void this.#probe(uri).catch(() => undefined);
   }
 
-  #newEntry(parsed: DeviceUri, source: DeviceSource, label: string): Entry {
+  #newEntry(parsed: AgentUri, source: DeviceSource, label: string): Entry {
     return {
       parsed,
       discovered: false,
@@ -313,7 +313,7 @@ export class DevicesService {
     };
   }
 
-  #connect(uri: DeviceUri, fingerprint: string | null): Promise<AgentClient> {
+  #connect(uri: AgentUri, fingerprint: string | null): Promise<AgentClient> {
     const connect = this.#deps.connect ?? connectAgent;
     return connect(uri, {
       fingerprint,
@@ -323,7 +323,7 @@ export class DevicesService {
   }
 
   #normalise(text: string): string {
-    const parsed = parseDeviceUri(text.trim());
+    const parsed = parseAgentUri(text.trim());
     if (!parsed.ok) throw new DeckhandError(parsed.error.code, parsed.error.message);
     return parsed.value.uri;
   }

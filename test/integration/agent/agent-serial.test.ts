@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAgent } from '../../../agent/run-agent';
-import { parseDeviceUri } from '../../../core/device-uri/device-uri';
+import { parseAgentUri } from '../../../core/device-uri/device-uri';
 import { connectAgent } from '../../../main/adapters/agent-client/agent-connection';
 import { LAB_HARDWARE, makeReleases, writeRoot } from '../../support/agent-lab';
 import { BundleLab } from '../../support/bundle-lab';
@@ -35,7 +35,7 @@ describe('agent over a serial line (socat pty pairs)', () => {
         serialNumber: 'SN-SERIAL',
         trustRoot: writeRoot(lab, dir),
       });
-      const uri = parseDeviceUri(`serial://${laptopLine.b}?pace=off`);
+      const uri = parseAgentUri(`serial://${laptopLine.b}?pace=off`);
       if (!uri.ok) throw new Error(uri.error.message);
       const client = await connectAgent(uri.value, { fingerprint: null, timeoutMs: 10_000 });
       try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeviceUri } from '../../../../core/device-uri/device-uri';
+import { parseAgentUri, parseDeviceUri } from '../../../../core/device-uri/device-uri';
 
 describe('device URIs', () => {
   it('parses tcp and serial addresses into a normalised form', () => {
@@ -29,7 +29,48 @@ describe('device URIs', () => {
     expect(parseDeviceUri('serial:///dev/ttyACM0')).toMatchObject({ ok: true, value: { baud: 115200 } });
   });
 
-  it('refuses malformed addresses with a coded error and other schemes as not supported yet', () => {
+  it('parses the updater, USB and MCUmgr schemes', () => {
+    expect(parseDeviceUri('ssh://root@10.0.0.5:2222?installer=rauc')).toEqual({
+      ok: true,
+      value: {
+        scheme: 'ssh',
+        user: 'root',
+        host: '10.0.0.5',
+        port: 2222,
+        installer: 'rauc',
+        uri: 'ssh://root@10.0.0.5:2222?installer=rauc',
+      },
+    });
+    expect(parseDeviceUri('ssh://pi@cam.local')).toMatchObject({
+      ok: true,
+      value: { port: 22, installer: 'copy', uri: 'ssh://pi@cam.local:22?installer=copy' },
+    });
+    expect(parseDeviceUri('swupdate://127.0.0.1')).toMatchObject({
+      ok: true,
+      value: { scheme: 'swupdate', port: 8080 },
+    });
+    expect(parseDeviceUri('usb://0483:DF11/ABC123?protocol=dfu')).toEqual({
+      ok: true,
+      value: {
+        scheme: 'usb',
+        vendorId: 0x0483,
+        productId: 0xdf11,
+        serial: 'ABC123',
+        protocol: 'dfu',
+        uri: 'usb://0483:df11/ABC123?protocol=dfu',
+      },
+    });
+    expect(parseDeviceUri('smp+serial:///dev/ttyACM0')).toMatchObject({
+      ok: true,
+      value: { scheme: 'smp+serial', path: '/dev/ttyACM0', uri: 'smp+serial:///dev/ttyACM0?baud=115200' },
+    });
+    expect(parseDeviceUri('smp+udp://192.0.2.7')).toMatchObject({
+      ok: true,
+      value: { scheme: 'smp+udp', port: 1337 },
+    });
+  });
+
+  it('refuses malformed addresses with a coded error', () => {
     for (const bad of [
       '',
       'ttyUSB0',
@@ -38,9 +79,15 @@ describe('device URIs', () => {
       'serial:///dev/x?baud=fast',
       'serial:///dev/x?pace=sometimes',
       'gopher://x',
+      'ssh://10.0.0.5',
+      'ssh://root:secret@10.0.0.5',
+      'ssh://root@10.0.0.5?installer=apt',
+      'usb://483:df11?protocol=dfu',
+      'usb://0483:df11',
+      'usb://0483:df11?protocol=jtag',
     ])
       expect(parseDeviceUri(bad)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(parseDeviceUri('ssh://root@10.0.0.5')).toMatchObject({
+    expect(parseAgentUri('ssh://root@10.0.0.5')).toMatchObject({
       ok: false,
       error: { code: 'not_supported' },
     });
