@@ -19,10 +19,20 @@ import type { RequestHandler } from '../core/protocol/rpc-peer';
 import { DeckhandError, assertNever } from '../core/result';
 import { defaultHealth, type AgentHooks } from './agent-hooks';
 import { AgentLog } from './agent-log';
+import type { OnDeviceDiagnostics } from './diagnostics/on-device-diagnostics';
 import * as slots from './boot-state';
 import { loadOrCreateDeviceKey, type DeviceKey } from './device-key';
 import { ReceiptLog, signReceipt } from './receipts';
-import { cleanStaging, currentModels, installIntoSlot, installModel, slotDir } from './slot-installer';
+import {
+  cleanStaging,
+  currentModels,
+  fillerFor,
+  installIntoSlot,
+  installModel,
+  modelFile,
+  restoreModel,
+  slotDir,
+} from './slot-installer';
 import { openTargetVerifier, type TargetVerifier } from './target-verifier';
 import { UploadStore, freeBytes, hashFile } from './upload-store';
 
@@ -52,6 +62,7 @@ export class DeviceAgent {
   #state: slots.BootState;
   #health: { healthy: boolean; detail: string } | null = null;
   #exclusive: Promise<unknown> = Promise.resolve();
+  #diagnostics: OnDeviceDiagnostics | null = null;
 
   /** Opens the state folder and boots: a slot on trial at the last stop is reverted (MCUboot). */
   constructor(options: DeviceAgentOptions) {
@@ -68,6 +79,11 @@ export class DeviceAgent {
     cleanStaging(stateDir);
     this.#state = this.#bootFile.load();
     this.#applyBoot('the device restarted while a release was on trial, without a commit');
+  }
+
+  /** Serves the diagnostics verb with the agent's inference server (run-agent.ts attaches it). */
+  attachDiagnostics(diagnostics: OnDeviceDiagnostics | null): void {
+    this.#diagnostics = diagnostics;
   }
 
   /** Identity as reported by hello and identify. */
@@ -182,6 +198,8 @@ export class DeviceAgent {
         return this.#serialised(() => this.#reboot());
       case 'health':
         return this.#serialised(async () => {
+          const model = (params as (typeof verbParams)['health']['_output']).model;
+          if (model !== undefined) return this.#modelHealth(model);
           const booted = this.#state.booted;
           const context = {
             slot: booted,
@@ -202,6 +220,8 @@ export class DeviceAgent {
         });
       case 'rollback':
         return this.#serialised(async () => {
+          const model = (params as (typeof verbParams)['rollback']['_output']).model;
+          if (model !== undefined) return this.#rollbackModel(model);
           const { state, from } = slots.rollback(this.#state);
           this.#save(state);
           const receipt = this.#receipt('rollback', from, 'requested by the laptop');
@@ -210,11 +230,11 @@ export class DeviceAgent {
         });
       case 'logs':
         return { lines: this.log.tail((params as { lines: number }).lines) } satisfies VerbResults['logs'];
-      case 'diagnostics':
-        throw new DeckhandError(
-          'not_supported',
-          'On-device diagnostics are not available in this agent version; they arrive with the diagnostics feature.',
-        );
+      case 'diagnostics': {
+        if (!this.#diagnostics)
+          throw new DeckhandError('not_supported', 'This agent runs without its inference server, so it has no diagnostics.');
+        return this.#diagnostics.handle(params as (typeof verbParams)['diagnostics']['_output']);
+      }
       default:
         return assertNever(verb);
     }
@@ -251,7 +271,9 @@ export class DeviceAgent {
       begun.slot,
       blob,
       target,
-      fill && ((dir, blobPath, t) => fill({ slot: begun.slot, slotDir: dir, blobPath, target: t })),
+      fill
+        ? (dir, blobPath, t) => fill({ slot: begun.slot, slotDir: dir, blobPath, target: t })
+        : fillerFor(target),
     );
     this.#save(
       slots.finishInstall(this.#state, begun.slot, {
@@ -266,6 +288,44 @@ export class DeviceAgent {
     this.#verifier.accept(nextState);
     this.log.info(`${target.name} ${target.version} installed in slot ${begun.slot}`);
     return { slot: begun.slot, target, receipt: this.#receipt('install', begun.slot, undefined, target) };
+  }
+
+  /**
+   * A model's health until the inference server judges it: the model is in the current generation
+   * and its file is there with the bytes HQ signed.
+   */
+  async #modelHealth(name: string): Promise<VerbResults['health']> {
+    const model = currentModels(this.#o.stateDir).find((m) => m.name === name);
+    if (model === undefined) return { healthy: false, detail: `No model named ${name} is installed.` };
+    let actual: string;
+    try {
+      actual = await hashFile(modelFile(this.#o.stateDir, model));
+    } catch {
+      return { healthy: false, detail: `The file of model ${name} ${model.version} is missing.` };
+    }
+    const healthy = actual === model.sha256;
+    const detail = healthy
+      ? `Model ${name} ${model.version} is in place with the bytes HQ signed.`
+      : `The file of model ${name} ${model.version} is damaged.`;
+    this.log.info(`model health: ${detail}`);
+    return { healthy, detail };
+  }
+
+  /** Puts back the model that `name` replaced, atomically and without a reboot. */
+  async #rollbackModel(name: string): Promise<VerbResults['rollback']> {
+    const current = currentModels(this.#o.stateDir).find((m) => m.name === name);
+    if (current === undefined)
+      throw new DeckhandError(
+        'invalid_state',
+        `No model named ${name} is installed, so there is nothing to roll back.`,
+      );
+    const back = restoreModel(this.#o.stateDir, name);
+    const reason = back
+      ? `model ${name} rolled back from ${current.version} to ${back.version}`
+      : `model ${name} ${current.version} removed; it replaced no earlier version`;
+    this.log.info(reason);
+    const receipt = this.#receipt('rollback', null, reason, current);
+    return { slot: null, receipt };
   }
 
   async #reboot(): Promise<VerbResults['reboot']> {
@@ -314,7 +374,7 @@ export class DeviceAgent {
     kind: Receipt['kind'],
     slot: Receipt['slot'],
     reason?: string,
-    target?: VerifiedTarget,
+    target?: Pick<VerifiedTarget, 'name' | 'version' | 'sha256'>,
   ): SignedReceipt {
     const release = target ?? (slot === null ? null : this.#state.slots[slot]);
     const signed = signReceipt(this.key, {

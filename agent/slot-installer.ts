@@ -17,6 +17,7 @@ import {
 import { join } from 'node:path';
 import type { SlotName, VerifiedTarget } from '../core/protocol/messages';
 import { fsyncDir, readJsonIfExists, writeFileAtomic } from '../core/node-io/atomic-file';
+import { extractTar } from './tar-extract';
 
 /** Name of the file a `copy` install puts in the slot. */
 export const PAYLOAD_FILE = 'payload';
@@ -47,6 +48,19 @@ export const copyPayload: SlotFiller = async (stagingDir, blobPath) => {
   syncFile(join(stagingDir, PAYLOAD_FILE));
 };
 
+/**
+ * Install method `archive`: the verified blob is a tar of the release's files (for example a `health`
+ * script), unpacked into the slot. Only regular files and folders inside the slot are written.
+ */
+export const unpackArchive: SlotFiller = async (stagingDir, blobPath) => {
+  await extractTar(blobPath, stagingDir);
+};
+
+/** The slot filler for a target's install method (`copy` unless HQ said otherwise). */
+export function fillerFor(target: VerifiedTarget): SlotFiller {
+  return target.install.method === 'archive' ? unpackArchive : copyPayload;
+}
+
 /** Builds the slot in a staging folder, fsyncs it and renames it into place. */
 export async function installIntoSlot(
   stateDir: string,
@@ -74,17 +88,61 @@ export interface InstalledModel {
   readonly sha256: string;
 }
 
+interface ModelsManifest {
+  readonly models?: InstalledModel[];
+  /** What each model replaced, so a failed model can be rolled back without a reboot. */
+  readonly previous?: Record<string, InstalledModel>;
+}
+
+function readManifest(stateDir: string): ModelsManifest {
+  return (
+    (readJsonIfExists(join(stateDir, 'models', 'current', 'manifest.json')) as ModelsManifest | undefined) ??
+    {}
+  );
+}
+
 /** The models the current generation holds. */
 export function currentModels(stateDir: string): InstalledModel[] {
-  const manifest = readJsonIfExists(join(stateDir, 'models', 'current', 'manifest.json')) as
-    { models?: InstalledModel[] } | undefined;
-  return manifest?.models ?? [];
+  return readManifest(stateDir).models ?? [];
+}
+
+/** Path of an installed model's file. */
+export function modelFile(stateDir: string, model: InstalledModel): string {
+  return join(stateDir, 'models', 'store', model.sha256, 'model');
 }
 
 /** Installs a model: builds a new generation with it and swaps `models/current` to it atomically. */
 export function installModel(stateDir: string, blobPath: string, target: VerifiedTarget): InstalledModel[] {
   const models = join(stateDir, 'models');
   const store = join(models, 'store', target.sha256);
+  storeModel(models, store, blobPath);
+  const manifest = readManifest(stateDir);
+  const replaced = manifest.models?.find((m) => m.name === target.name);
+  const previous = { ...manifest.previous };
+  if (replaced !== undefined && replaced.sha256 !== target.sha256) previous[target.name] = replaced;
+  const list = [
+    ...(manifest.models ?? []).filter((m) => m.name !== target.name),
+    { name: target.name, version: target.version, sha256: target.sha256 },
+  ];
+  switchGeneration(stateDir, list, previous);
+  return list;
+}
+
+/**
+ * Puts back the model that `name` replaced (or removes `name` when it replaced nothing); returns
+ * the model now in place, or null.
+ */
+export function restoreModel(stateDir: string, name: string): InstalledModel | null {
+  const manifest = readManifest(stateDir);
+  const previous = { ...manifest.previous };
+  const back = previous[name];
+  delete previous[name];
+  const list = [...(manifest.models ?? []).filter((m) => m.name !== name), ...(back ? [back] : [])];
+  switchGeneration(stateDir, list, previous);
+  return back ?? null;
+}
+
+function storeModel(models: string, store: string, blobPath: string): void {
   if (!existsSync(join(store, 'model'))) {
     mkdirSync(join(models, 'store'), { recursive: true });
     const staging = `${store}.tmp`;
@@ -96,18 +154,24 @@ export function installModel(stateDir: string, blobPath: string, target: Verifie
     renameSync(staging, store);
     fsyncDir(join(models, 'store'));
   }
-  const list = [
-    ...currentModels(stateDir).filter((m) => m.name !== target.name),
-    { name: target.name, version: target.version, sha256: target.sha256 },
-  ].sort((x, y) => x.name.localeCompare(y.name));
-  const generation = `gen-${createHash('sha256').update(JSON.stringify(list)).digest('hex').slice(0, 16)}`;
+}
+
+function switchGeneration(
+  stateDir: string,
+  unsorted: readonly InstalledModel[],
+  previous: Readonly<Record<string, InstalledModel>>,
+): void {
+  const models = join(stateDir, 'models');
+  const list = [...unsorted].sort((x, y) => x.name.localeCompare(y.name));
+  const manifest: ModelsManifest = { models: list, previous: { ...previous } };
+  const generation = `gen-${createHash('sha256').update(JSON.stringify(manifest)).digest('hex').slice(0, 16)}`;
   const genDir = join(models, generation);
   if (!existsSync(genDir)) {
     const staging = `${genDir}.tmp`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging);
     for (const m of list) symlinkSync(join('..', 'store', m.sha256, 'model'), join(staging, m.name));
-    writeFileAtomic(join(staging, 'manifest.json'), `${JSON.stringify({ models: list }, null, 2)}\n`, 0o644);
+    writeFileAtomic(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
     renameSync(staging, genDir);
   }
   const link = join(models, 'current.tmp');
@@ -120,7 +184,6 @@ export function installModel(stateDir: string, blobPath: string, target: Verifie
   for (const entry of readdirSync(models))
     if (entry.startsWith('gen-') && entry !== keep)
       rmSync(join(models, entry), { recursive: true, force: true });
-  return list;
 }
 
 function syncFile(path: string): void {

@@ -54,6 +54,20 @@ export const ERROR_CODES = [
   'invalid_state',
   'incompatible_hardware',
   'untrusted_device',
+  // Deploy (issue: deploy).
+  'requirement_unmet',
+  'not_allowed',
+  'insufficient_space',
+  'health_failed',
+  'no_reconnect',
+  // USB bootloaders (issue #9: DFU, fastboot): the device itself reported a failure (DFU bStatus, fastboot FAIL).
+  'device_failed',
+  // Image writer for removable drives (issue #9).
+  'unplugged',
+  'system_drive',
+  'source_drive',
+  'drive_in_use',
+  'drive_too_small',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

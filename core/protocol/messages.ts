@@ -3,6 +3,9 @@
  * the result shapes. docs/protocol.md lists the verbs with their semantics.
  */
 import { z } from 'zod';
+import type { DiagnosticLevel, DiagnosticWindow, LoadTestOutcome } from '../diagnostics/diagnostic-report';
+import { loadPlanSchema } from '../diagnostics/load-plan';
+import type { SampleSource, SystemSample } from '../diagnostics/system-sample';
 import { ERROR_CODES, type AppErrorData } from '../result';
 
 /** Protocol versions this code speaks; hello picks the highest both sides know. */
@@ -80,11 +83,30 @@ export const verbParams = {
   install: z.object({ target: z.string().min(1).max(512), metadata: metadataSet }),
   activate: z.object({}),
   reboot: z.object({}),
-  health: z.object({}),
+  /** `model`: judge that model instead of the booted release. */
+  health: z.object({ model: shortText.optional() }),
   commit: z.object({}),
-  rollback: z.object({}),
+  /** `model`: put back the model it replaced instead of leaving the release on trial. */
+  rollback: z.object({ model: shortText.optional() }),
   logs: z.object({ lines: z.number().int().min(1).max(1000).default(100) }),
-  diagnostics: z.object({}).passthrough(),
+  /**
+   * On-device diagnostics, polled so that it works over serial too: `info` (the inference server's
+   * address, installed models, the statistics source), `start` a load test of an installed model
+   * against the agent's own server, `poll` for windows after a given count (and the outcome once
+   * done), `stop` a run, `samples` for the latest GPU/system samples.
+   */
+  diagnostics: z.discriminatedUnion('action', [
+    z.object({ action: z.literal('info') }),
+    z.object({ action: z.literal('start'), model: shortText.min(1), plan: loadPlanSchema }),
+    z.object({
+      action: z.literal('poll'),
+      runId: shortText.min(1),
+      afterWindow: z.number().int().min(0).max(100_000).default(0),
+      afterLevel: z.number().int().min(0).max(1000).default(0),
+    }),
+    z.object({ action: z.literal('stop'), runId: shortText.min(1) }),
+    z.object({ action: z.literal('samples'), sinceMs: z.number().min(0).default(0) }),
+  ]),
 } as const;
 
 /** Every verb name. */
@@ -198,8 +220,36 @@ export interface VerbResults {
   commit: { slot: SlotName; receipt: SignedReceipt };
   rollback: { slot: SlotName | null; receipt: SignedReceipt };
   logs: { lines: string[] };
-  diagnostics: never;
+  diagnostics: DiagnosticsResult;
 }
+
+/** What the agent says about its inference server. */
+export interface DiagnosticsInfo {
+  readonly action: 'info';
+  /** `http://host:port` of the OIP server, as the agent binds it (null: not running). */
+  readonly inferenceUrl: string | null;
+  readonly inferencePort: number | null;
+  readonly models: readonly { readonly name: string; readonly version: string; readonly sha256: string }[];
+  readonly samplerSource: SampleSource | null;
+}
+
+/** A poll's answer: windows and levels after those already seen, and the outcome once finished. */
+export interface DiagnosticsPoll {
+  readonly action: 'poll';
+  readonly state: 'running' | 'done' | 'failed';
+  readonly windows: readonly DiagnosticWindow[];
+  readonly levels: readonly DiagnosticLevel[];
+  readonly outcome: LoadTestOutcome | null;
+  readonly error: AppErrorData | null;
+}
+
+/** Answers of the diagnostics verb, by action. */
+export type DiagnosticsResult =
+  | DiagnosticsInfo
+  | { readonly action: 'start'; readonly runId: string }
+  | DiagnosticsPoll
+  | { readonly action: 'stop'; readonly stopped: boolean }
+  | { readonly action: 'samples'; readonly source: SampleSource | null; readonly samples: readonly SystemSample[] };
 
 /** Packs a bundle's metadata files (name → bytes) for the wire. */
 export function toMetadataSet(files: ReadonlyMap<string, Uint8Array>): MetadataSet {

@@ -11,6 +11,8 @@ import { runHostCommand } from './commands/host';
 import { runLogsCommand } from './commands/logs';
 import { runAgentCommand } from './commands/agent';
 import { runDevicesCommand } from './commands/devices';
+import { runDeployCommand } from './commands/deploy';
+import { runDiagnoseCommand } from './commands/diagnose';
 import { runDemoCommand } from './commands/demo';
 import { runSyncCommand } from './commands/sync';
 import { runHqCommand } from './commands/hq';
@@ -87,7 +89,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   agent: {
     summary: 'Run the device agent (on a device, or as a simulated device)',
     usage:
-      'deckhand agent --state DIR --listen HOST:PORT [--serial PATH] [--hardware H] [--serial-number S]\n               [--trust ROOT.json] [--json]',
+      'deckhand agent --state DIR --listen HOST:PORT [--serial PATH] [--hardware H] [--serial-number S]\n               [--trust ROOT.json] [--inference-listen HOST:PORT | --no-inference]\n               [--execution-provider auto|cpu|cuda|tensorrt] [--json]',
     run: runAgentCommand,
   },
   devices: {
@@ -95,6 +97,18 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage:
       'deckhand devices --device URI [--device URI ...] [--accept-new | --trust-fingerprint FP] [--json]\n       (URI: tcp://HOST:PORT or serial:///dev/ttyUSB0)',
     run: runDevicesCommand,
+  },
+  deploy: {
+    summary: 'Deploy a release or model from an imported bundle to devices',
+    usage:
+      'deckhand deploy --target NAME@VERSION --device URI [--device URI ...] [--concurrency N] [--site SITE] [--json]',
+    run: runDeployCommand,
+  },
+  diagnose: {
+    summary: 'Load-test a model on a device and judge it against its SLO',
+    usage:
+      'deckhand diagnose --device URI --model NAME [--concurrency 1,2,4,8 | --request-rate 50,100]\n                  [--duration 30s] [--on-device | --from-laptop] [--url OIP_URL] [--binary] [--json]\n       deckhand diagnose --url http://HOST:8000 --model NAME ...   (any Open Inference Protocol server)',
+    run: runDiagnoseCommand,
   },
   demo: {
     summary: 'Try Deckhand without hardware: simulated devices, a demo bundle and the UI',

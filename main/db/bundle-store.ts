@@ -47,7 +47,11 @@ export class BundleStore {
   }
 
   /** Records a successful import and its targets in one transaction; returns the row. */
-  recordImported(facts: AttemptFacts, metadata: VerifiedMetadata): BundleImportRow {
+  recordImported(
+    facts: AttemptFacts,
+    metadata: VerifiedMetadata,
+    metadataFiles: ReadonlyMap<string, Uint8Array> = new Map(),
+  ): BundleImportRow {
     const id = withDbErrors(this.#db.name, () =>
       this.#db
         .transaction(() => {
@@ -85,11 +89,49 @@ export class BundleStore {
               JSON.stringify(target.custom),
             );
           }
+          const keep = this.#db.prepare(
+            'INSERT INTO bundle_metadata (import_id, name, bytes) VALUES (?, ?, ?)',
+          );
+          for (const [name, bytes] of metadataFiles) keep.run(lastInsertRowid, name, Buffer.from(bytes));
           return Number(lastInsertRowid);
         })
         .immediate(),
     );
     return this.get(id) as BundleImportRow;
+  }
+
+  /** The metadata files of an import (name → bytes), as the bundle carried them. */
+  metadataFiles(importId: number): Map<string, Uint8Array> {
+    const rows = withDbErrors(this.#db.name, () =>
+      this.#db
+        .prepare('SELECT name, bytes FROM bundle_metadata WHERE import_id = ? ORDER BY name')
+        .all(importId),
+    ) as { name: string; bytes: Buffer }[];
+    return new Map(rows.map((row) => [row.name, new Uint8Array(row.bytes)]));
+  }
+
+  /**
+   * The newest successful import that holds a target named `name` at `version` (any version when
+   * null), with that target.
+   */
+  findTarget(
+    name: string,
+    version: string | null,
+  ): { readonly importRow: BundleImportRow; readonly target: BundleTargetRow } | undefined {
+    const row = withDbErrors(this.#db.name, () =>
+      this.#db
+        .prepare(
+          `SELECT t.import_id AS importId, t.path AS path FROM bundle_targets t
+             JOIN bundle_imports i ON i.id = t.import_id
+            WHERE i.status = 'imported' AND t.name = ? AND (? IS NULL OR t.version = ?)
+            ORDER BY i.id DESC LIMIT 1`,
+        )
+        .get(name, version, version),
+    ) as { importId: number; path: string } | undefined;
+    if (row === undefined) return undefined;
+    const importRow = this.get(row.importId);
+    const target = importRow?.targets.find((t) => t.path === row.path);
+    return importRow && target ? { importRow, target } : undefined;
   }
 
   /** Records a refused import with its code and message. */

@@ -24,6 +24,20 @@ export const VERB_NAMES = [
   'devices.remove',
   'devices.refresh',
   'devices.confirmFingerprint',
+  'deploy.targets',
+  'deploy.plan',
+  'deploy.start',
+  'deploy.cancel',
+  'deploy.runs',
+  'deploy.retry',
+  'deploy.rollback',
+  'overview.summary',
+  'diagnostics.device',
+  'diagnostics.start',
+  'diagnostics.cancel',
+  'diagnostics.runs',
+  'diagnostics.run',
+  'diagnostics.export',
 ] as const;
 
 /** A verb's name. */
@@ -37,6 +51,10 @@ export const EVENT_NAMES = [
   'log.appended',
   'bundle.offers',
   'devices.changed',
+  'deploy.changed',
+  'diagnostics.window',
+  'diagnostics.level',
+  'diagnostics.finished',
 ] as const;
 
 /** An event's name. */

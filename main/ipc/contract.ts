@@ -12,7 +12,16 @@ import type { ProgressRecord } from '../../core/progress/progress-meter';
 import type { Result } from '../../core/result';
 import type { BundleImportRow, BundleOffer, TrustRow } from './bundle-types';
 import type { DeviceView } from './device-types';
+import type { DeployPlanView, DeployRunView, DeployableTarget, OverviewView } from './deploy-types';
 import type { EventName, VerbName } from './channels';
+import type {
+  DiagnosticDeviceView,
+  DiagnosticExport,
+  DiagnosticLevel,
+  DiagnosticRun,
+  DiagnosticRunSummary,
+  DiagnosticWindow,
+} from './diagnostics-types';
 
 export {
   EVENT_CHANNEL,
@@ -24,6 +33,29 @@ export {
 } from './channels';
 export type { BundleImportRow, BundleOffer, BundleRoleRow, BundleTargetRow, TrustRow } from './bundle-types';
 export type { DeviceSlotView, DeviceSource, DeviceState, DeviceView } from './device-types';
+export type {
+  DeployDeviceView,
+  DeployPlanView,
+  DeployRunView,
+  DeployStep,
+  DeployTargetView,
+  DeployableTarget,
+  DeviceOutcome,
+  OverviewView,
+} from './deploy-types';
+export type {
+  DiagnosticDeviceView,
+  DiagnosticExport,
+  DiagnosticLevel,
+  DiagnosticModelView,
+  DiagnosticRun,
+  DiagnosticRunSummary,
+  DiagnosticWindow,
+  Placement,
+  Slo,
+  SloCheck,
+  Verdict,
+} from './diagnostics-types';
 
 /** Largest page the renderer may request at once; the Logs table pages through bigger logs. */
 export const MAX_PAGE = 1000;
@@ -35,6 +67,9 @@ const fingerprintText = z
   .trim()
   .regex(/^[0-9a-fA-F:]{64,95}$/);
 const filterText = z.string().trim().min(1).max(256).optional();
+const targetRef = z.object({ importId: z.number().int().min(1), path: z.string().min(1).max(512) }).strict();
+const deviceList = z.array(deviceUri).min(1).max(512);
+const runId = z.string().uuid();
 
 /** Verb name → input schema. Output types are in `VerbOutputs`, keyed the same way. */
 export const verbInputs = {
@@ -97,6 +132,57 @@ export const verbInputs = {
   'devices.refresh': z.object({ uri: deviceUri.optional() }).strict().optional(),
   /** Pins the certificate fingerprint the technician compared with the device's own display. */
   'devices.confirmFingerprint': z.object({ uri: deviceUri, fingerprint: fingerprintText }).strict(),
+  /** Releases and models of imported bundles whose bytes are on this laptop. */
+  'deploy.targets': noInput,
+  /** Reads each device's state and says per device: deploy, skip (already there) or refuse, and why. */
+  'deploy.plan': z.object({ target: targetRef, devices: deviceList }).strict(),
+  /** Starts a run; progress arrives as 'progress' (jobId = run id) and 'deploy.changed' events. */
+  'deploy.start': z
+    .object({
+      target: targetRef,
+      devices: deviceList,
+      concurrency: z.number().int().min(1).max(256).optional(),
+    })
+    .strict(),
+  /** Stops a run at the next safe point (a device on trial is rolled back). */
+  'deploy.cancel': z.object({ runId: runId }).strict(),
+  /** Runs, newest first. */
+  'deploy.runs': z
+    .object({ limit: z.number().int().min(1).max(500).optional() })
+    .strict()
+    .optional(),
+  /** Runs the same target again on the devices of a run that did not commit. */
+  'deploy.retry': z.object({ runId: runId }).strict(),
+  /** Rolls a device back on request (a release on trial, or a model to the one it replaced). */
+  'deploy.rollback': z.object({ device: deviceUri, target: targetRef.optional() }).strict(),
+  /** Latest state of every device deployed to, and DORA metrics over 7, 30 and 90 days. */
+  'overview.summary': noInput,
+  /** A device's inference server, installed models and their SLOs (contacts the device). */
+  'diagnostics.device': z.object({ device: deviceUri }).strict(),
+  /**
+   * Starts a diagnostic of a model on a device (or an OIP server URL); 'diagnostics.window',
+   * '.level' and '.finished' events follow with this runId.
+   */
+  'diagnostics.start': z
+    .object({
+      device: deviceUri.nullable(),
+      url: z.string().trim().url().max(2048).optional(),
+      model: z.string().trim().min(1).max(256),
+      profile: z.enum(['quick', 'full']),
+      placement: z.enum(['on-device', 'from-laptop']),
+    })
+    .strict(),
+  /** Stops a running diagnostic after its current window. */
+  'diagnostics.cancel': z.object({ runId: runId }).strict(),
+  /** Finished diagnostics, newest first (from the deploy log). */
+  'diagnostics.runs': z
+    .object({ limit: z.number().int().min(1).max(500).optional() })
+    .strict()
+    .optional(),
+  /** One finished diagnostic, whole (windows, levels, samples, verdict). */
+  'diagnostics.run': z.object({ runId: runId }).strict(),
+  /** A finished diagnostic as CSV or JSON text, to save. */
+  'diagnostics.export': z.object({ runId: runId, format: z.enum(['csv', 'json']) }).strict(),
 } as const satisfies { readonly [V in VerbName]: z.ZodType };
 
 /** One row of the deploy log as the UI sees it. */
@@ -175,6 +261,20 @@ export interface VerbOutputs {
   'devices.remove': { readonly removed: boolean };
   'devices.refresh': { readonly devices: readonly DeviceView[] };
   'devices.confirmFingerprint': DeviceView;
+  'deploy.targets': { readonly targets: readonly DeployableTarget[] };
+  'deploy.plan': DeployPlanView;
+  'deploy.start': DeployRunView;
+  'deploy.cancel': { readonly cancelled: boolean };
+  'deploy.runs': { readonly runs: readonly DeployRunView[] };
+  'deploy.retry': DeployRunView;
+  'deploy.rollback': { readonly detail: string };
+  'overview.summary': OverviewView;
+  'diagnostics.device': DiagnosticDeviceView;
+  'diagnostics.start': { readonly runId: string };
+  'diagnostics.cancel': { readonly cancelled: boolean };
+  'diagnostics.runs': { readonly runs: readonly DiagnosticRunSummary[] };
+  'diagnostics.run': DiagnosticRun;
+  'diagnostics.export': DiagnosticExport;
 }
 
 export type VerbInput<V extends VerbName> = z.input<(typeof verbInputs)[V]>;
@@ -195,6 +295,18 @@ export interface EventPayloads {
   'bundle.offers': { readonly offers: readonly BundleOffer[] };
   /** The device list changed (added, removed, contacted, discovered). */
   'devices.changed': { readonly devices: readonly DeviceView[] };
+  /** A deploy run changed (a device moved to another step or finished). */
+  'deploy.changed': { readonly run: DeployRunView };
+  /** A diagnostic's measurement window closed. */
+  'diagnostics.window': { readonly runId: string; readonly window: DiagnosticWindow };
+  /** A diagnostic finished a load level. */
+  'diagnostics.level': { readonly runId: string; readonly level: DiagnosticLevel };
+  /** A diagnostic ended: the run, or why it could not run. */
+  'diagnostics.finished': {
+    readonly runId: string;
+    readonly run: DiagnosticRun | null;
+    readonly error: { readonly code: string; readonly message: string } | null;
+  };
 }
 
 /** Compile-time proof that EVENT_NAMES and EventPayloads name the same events. */

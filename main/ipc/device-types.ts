@@ -23,6 +23,21 @@ export interface DeviceSlotView {
   readonly releaseCounter: number;
 }
 
+/** What the USB bus and the table of known devices (resources/usb-devices.json) say about a USB device. */
+export interface DeviceUsbView {
+  /** Four hex digits each. */
+  readonly vendorId: string;
+  readonly productId: string;
+  readonly manufacturer: string | null;
+  readonly product: string | null;
+  readonly serialNumber: string | null;
+  /** The table's name for it (e.g. "STM32 system bootloader (DfuSe)"). */
+  readonly name: string | null;
+  /** How Deckhand flashes it; null when another tool must (see advice). */
+  readonly protocol: 'dfu' | 'fastboot' | null;
+  readonly advice: string | null;
+}
+
 /** One device as the Devices screen shows it. */
 export interface DeviceView {
   readonly uri: string;
@@ -56,6 +71,8 @@ export interface DeviceView {
     readonly health: { readonly healthy: boolean; readonly detail: string } | null;
     readonly freeBytes: number;
   } | null;
+  /** USB bootloader facts, for devices found on the USB bus (absent otherwise). */
+  readonly usb?: DeviceUsbView;
   /** Last time the device answered (ISO 8601), or null. */
   readonly lastSeen: string | null;
   /** Why the device is offline or in error. */

@@ -2,21 +2,29 @@
  * Opens the backend that every host shares (the Electron window, the browser host, the CLI): the
  * database in the data folder, the services, and the verb handlers the IPC gate calls.
  */
+import { join } from 'node:path';
 import { openDatabase } from '../db/database';
 import { EventLogStore } from '../db/event-log-store';
 import { SyncStore } from '../db/sync-store';
 import { createHttpsHqClient } from '../adapters/hq-client';
+import { createDeviceConnectors } from '../adapters/device-connectors';
 import type { VerbHandlers } from '../ipc/gate';
 import { openBundlesFeature, type BundlesOptions } from './bundles/bundles-backend';
 import type { BundlesService } from './bundles/bundles-service';
 import { openDevicesFeature, type DevicesOptions } from './devices/devices-backend';
 import type { DevicesService } from './devices/devices-service';
+import { DevicePins } from './devices/device-pins';
+import { openDiagnosticsFeature } from './diagnostics/diagnostics-backend';
+import type { DiagnosticsService } from './diagnostics/diagnostics-service';
+import { openDeployFeature, type DeployFeature, type DeployOptions } from './deploy/deploy-backend';
+import { BundleStore } from '../db/bundle-store';
+import { BlobStore } from './blob-store';
 import { createEventBus, type EventBus } from './event-bus';
 import { LogsService } from './logs-service';
 import { SyncService, type HqClientFactory, type SyncPolicy } from './sync-service';
 import { TechnicianKey, type KeyProtector } from './technician-key';
 
-export interface BackendOptions extends BundlesOptions, DevicesOptions {
+export interface BackendOptions extends BundlesOptions, DevicesOptions, DeployOptions {
   readonly dataDir: string;
   readonly host: 'electron' | 'browser' | 'cli';
   readonly version: string;
@@ -39,6 +47,8 @@ export interface Backend {
   readonly sync: SyncService;
   readonly bundles: BundlesService;
   readonly devices: DevicesService;
+  readonly deploy: DeployFeature;
+  readonly diagnostics: DiagnosticsService;
   close(): void;
 }
 
@@ -87,6 +97,32 @@ export function openBackend(options: BackendOptions): Backend {
     options,
   });
 
+  const deploy = openDeployFeature({
+    db,
+    bundles: new BundleStore(db),
+    blobs: new BlobStore(join(options.dataDir, 'blobs')),
+    pins: new DevicePins(options.dataDir),
+    logs,
+    events,
+    clock: options.clock,
+    resume: options.host !== 'cli',
+    options: {
+      ...options,
+      deviceConnectors:
+        options.deviceConnectors ??
+        createDeviceConnectors({ clientVersion: options.version, dataDir: options.dataDir }),
+    },
+  });
+
+  const diagnostics = openDiagnosticsFeature({
+    logs,
+    events,
+    bundles: bundles.service,
+    pins: new DevicePins(options.dataDir),
+    version: options.version,
+    clock: options.clock,
+  });
+
   const handlers: VerbHandlers = {
     'app.info': () => ({
       name: 'Deckhand',
@@ -112,6 +148,8 @@ export function openBackend(options: BackendOptions): Backend {
     },
     'sync.cancel': () => ({ cancelled: sync.cancel() }),
     ...devices.handlers,
+    ...deploy.handlers,
+    ...diagnostics.handlers,
   };
 
   return {
@@ -122,7 +160,10 @@ export function openBackend(options: BackendOptions): Backend {
     sync,
     bundles: bundles.service,
     devices: devices.service,
+    deploy,
+    diagnostics: diagnostics.service,
     close: () => {
+      deploy.close();
       devices.close();
       bundles.close();
       db.close();

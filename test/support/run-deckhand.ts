@@ -1,5 +1,5 @@
 /** Runs the real `deckhand` bin as a child process, as a technician's shell would. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Absolute path of bin/deckhand.mjs. */
@@ -20,4 +20,23 @@ export function runDeckhand(args: readonly string[], env: NodeJS.ProcessEnv = {}
     timeout: 60_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs `deckhand ...args` without blocking this process (in-process agents keep answering). */
+export function runDeckhandAsync(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DECKHAND_BIN, ...args], {
+      env: { ...process.env, DECKHAND_DATA_DIR: '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -72,9 +72,11 @@ export class AgentClient {
     return unwrap(await this.#peer.request('reboot', {}, { timeoutMs: 120_000 }));
   }
 
-  /** Runs the device's health check. */
-  async health(): Promise<VerbResults['health']> {
-    return unwrap(await this.#peer.request('health', {}, { timeoutMs: 120_000 }));
+  /** Runs the device's health check (of the booted release, or of one model). */
+  async health(model?: string): Promise<VerbResults['health']> {
+    return unwrap(
+      await this.#peer.request('health', model === undefined ? {} : { model }, { timeoutMs: 120_000 }),
+    );
   }
 
   /** Confirms the slot on trial. */
@@ -82,9 +84,9 @@ export class AgentClient {
     return unwrap(await this.#peer.request('commit', {}));
   }
 
-  /** Abandons the trial and returns to the confirmed slot. */
-  async rollback(): Promise<VerbResults['rollback']> {
-    return unwrap(await this.#peer.request('rollback', {}));
+  /** Abandons the trial and returns to the confirmed slot (or puts back the model `model` replaced). */
+  async rollback(model?: string): Promise<VerbResults['rollback']> {
+    return unwrap(await this.#peer.request('rollback', model === undefined ? {} : { model }));
   }
 
   /** The tail of the agent's log. */
@@ -92,9 +94,9 @@ export class AgentClient {
     return unwrap(await this.#peer.request('logs', { lines }));
   }
 
-  /** On-device diagnostics (answers not_supported until the diagnostics feature). */
-  async diagnostics(): Promise<never> {
-    return unwrap(await this.#peer.request('diagnostics', {})) as never;
+  /** On-device diagnostics: info, start, poll, stop, samples (core/protocol/messages.ts). */
+  async diagnostics(params: VerbInput<'diagnostics'>): Promise<VerbResults['diagnostics']> {
+    return unwrap(await this.#peer.request('diagnostics', params));
   }
 
   /** Sends any verb (for callers that pass through, like tests). */

@@ -1,7 +1,7 @@
 /**
  * `deckhand demo [--devices N] [--port P]`: Deckhand without hardware. Creates a temporary demo
- * workspace — demo HQ keys, a signed demo bundle (a small release and a model for the demo hardware
- * profiles), N simulated device agents on 127.0.0.1 (different hardware and serial numbers), plus
+ * workspace — demo HQ keys, a signed demo bundle (demo-fleet.ts: releases, one that fails its health
+ * check, and a model, for the demo hardware profiles), N simulated device agents on 127.0.0.1 (different hardware and serial numbers), plus
  * one agent behind a socat pty pair when socat is installed — and a demo data folder in which the
  * demo root is pinned, the bundle imported and the demo devices added and pinned (the demo made
  * their keys, so it knows their fingerprints). Then it serves the UI like `deckhand host` and prints
@@ -11,34 +11,20 @@
  * `--data-dir` is given explicitly (then that folder is used and kept).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAgent, type RunningAgent } from '../../../agent/run-agent';
-import { targetCustomSchema } from '../../../core/bundle/target-info';
 import { DeckhandError } from '../../../core/result';
 import { startBrowserHost, type BrowserHost } from '../../host/browser-host';
 import { openBackend, type Backend } from '../../services/backend';
-import { createBundle } from '../../services/bundles/bundle-writer';
-import { initKeyRing } from '../../services/bundles/key-ring';
+import { createDemoBundle, DEMO_HARDWARE, startDemoAgents, type DemoDevice } from '../demo/demo-fleet';
 import { EXIT, printJson } from '../cli-io';
 import { parseCommandArgs, type CommandContext } from '../main';
 
 const RENDERER_DIR = fileURLToPath(new URL('../../../out/renderer/', import.meta.url));
-
-/** Hardware profiles the demo devices cycle through. */
-export const DEMO_HARDWARE = ['jetson-orin', 'rpi-cm4', 'x86-ipc'] as const;
-
-/** One demo device as printed. */
-interface DemoDevice {
-  readonly uri: string;
-  readonly hardware: string;
-  readonly serialNumber: string;
-  readonly link: 'tcp' | 'serial';
-  readonly fingerprint: string | null;
-}
 
 /** Runs the demo until SIGINT/SIGTERM. */
 export async function runDemoCommand(context: CommandContext): Promise<number> {
@@ -77,60 +63,11 @@ export async function runDemoCommand(context: CommandContext): Promise<number> {
   };
 
   try {
-    // HQ side: keys, a release and a model for every demo hardware profile, one signed bundle.
-    const now = new Date();
-    const keysDir = join(workspace, 'hq-keys');
-    const ring = initKeyRing(keysDir, { rootExpires: new Date(now.getTime() + 365 * 86_400_000) });
-    const artifacts = join(workspace, 'artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    writeFileSync(join(artifacts, 'edge-app.img'), randomBytes(256 * 1024));
-    writeFileSync(join(artifacts, 'detector.onnx'), randomBytes(128 * 1024));
-    const custom = (kind: 'release' | 'model', name: string, extra: object) =>
-      targetCustomSchema.parse({
-        kind,
-        name,
-        version: '1.0.0',
-        hardware: [...DEMO_HARDWARE],
-        createdAt: now.toISOString(),
-        ...extra,
-      });
-    const bundleFile = join(workspace, 'demo-site.dhb');
-    await createBundle({
-      ring,
-      out: bundleFile,
-      expires: new Date(now.getTime() + 30 * 86_400_000),
-      now,
-      targets: [
-        {
-          file: join(artifacts, 'edge-app.img'),
-          custom: custom('release', 'edge-app', { releaseCounter: 1, install: { method: 'ab-slot' } }),
-        },
-        { file: join(artifacts, 'detector.onnx'), custom: custom('model', 'detector', {}) },
-      ],
-    });
-    const rootFile = join(keysDir, 'root.json');
-
-    // Devices: agents on loopback, provisioned with the demo root.
-    const devices: DemoDevice[] = [];
-    for (let i = 0; i < count; i += 1) {
-      const hardware = DEMO_HARDWARE[i % DEMO_HARDWARE.length] as string;
-      const serialNumber = `DEMO-${String(i + 1).padStart(3, '0')}`;
-      const agent = await runAgent({
-        stateDir: join(workspace, 'agents', serialNumber),
-        listen: '127.0.0.1:0',
-        hardware,
-        serialNumber,
-        trustRoot: rootFile,
-      });
-      agents.push(agent);
-      devices.push({
-        uri: `tcp://127.0.0.1:${agent.address?.port ?? 0}`,
-        hardware,
-        serialNumber,
-        link: 'tcp',
-        fingerprint: agent.fingerprint,
-      });
-    }
+    // HQ side: demo keys and a signed bundle; devices: agents on loopback with the demo root.
+    const { bundleFile, rootFile } = await createDemoBundle(workspace);
+    const started = await startDemoAgents(workspace, rootFile, count);
+    agents.push(...started.agents);
+    const devices: DemoDevice[] = [...started.devices];
     const notes: string[] = [];
     const serial = await startSerialAgent(workspace, rootFile);
     if (serial.ok) {

@@ -3,6 +3,7 @@ import { eventLogMigration } from './0001-event-log';
 import { bundlesMigration } from './0002-bundles';
 import { syncMigration } from './0003-sync';
 import { devicesMigration } from './0004-devices';
+import { deployMigration } from './0005-deploy';
 
 /** One numbered schema step, applied inside the opening transaction. */
 export interface Migration {
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   bundlesMigration,
   syncMigration,
   devicesMigration,
+  deployMigration,
 ];

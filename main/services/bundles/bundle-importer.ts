@@ -40,6 +40,8 @@ export interface ImportedBundle {
   readonly reused: number;
   /** Bytes read from the bundle for targets. */
   readonly bytesRead: number;
+  /** The bundle's metadata files (name → exact bytes), kept so devices can verify targets themselves. */
+  readonly metadataFiles: ReadonlyMap<string, Uint8Array>;
 }
 
 /** Verifies a bundle and (with a blob store) copies its targets in; throws coded DeckhandErrors. */
@@ -83,7 +85,13 @@ export async function importBundleFile(options: ImportBundleOptions): Promise<Im
     checkCancelled(signal);
     await options.onPhase?.('committing', totalBytes);
     if (options.blobs !== null) await options.blobs.commit(staged);
-    return { metadata, copied: plan.length, reused: metadata.targets.length - plan.length, bytesRead };
+    return {
+      metadata,
+      copied: plan.length,
+      reused: metadata.targets.length - plan.length,
+      bytesRead,
+      metadataFiles: source.metadata,
+    };
   } finally {
     await staging?.discard();
   }

@@ -154,7 +154,7 @@ export class BundlesService {
         onBytes: (bytes) => meter.advance(bytes),
       });
       trust.save(result.metadata.nextState);
-      const row = store.recordImported(facts, result.metadata);
+      const row = store.recordImported(facts, result.metadata, result.metadataFiles);
       logs.record({
         kind: 'bundle.imported',
         device: null,

@@ -45,8 +45,8 @@ export interface DeployTarget {
   readonly filePath: string;
   readonly releaseCounter: number;
   readonly hardware: readonly string[];
-  /** HQ's install instructions: `method` (agent, rauc, mender, swupdate, copy, dfu, fastboot, smp…) and its parameters. */
-  readonly install: { readonly method: string } & Readonly<Record<string, unknown>>;
+  /** HQ's install instructions: `method` (agent, rauc, mender, swupdate, copy, dfu, fastboot, smp…) and its `params` (target custom `install`). */
+  readonly install: { readonly method: string; readonly params: Readonly<Record<string, unknown>> };
   /** The whole custom metadata block of the target, as HQ signed it. */
   readonly custom: Readonly<Record<string, unknown>>;
   /** HQ's TUF metadata, so a device that verifies targets itself (the agent) can. */
@@ -100,8 +100,8 @@ export interface DeviceSession {
   health(target: DeployTarget): Promise<{ readonly healthy: boolean; readonly detail: string }>;
   /** Confirms the release on trial. */
   commit(target: DeployTarget): Promise<StepOutcome>;
-  /** Returns to the last confirmed release. */
-  rollback(reason: string): Promise<StepOutcome>;
+  /** Returns to the last confirmed release (or, given a model target, the model it replaced). */
+  rollback(reason: string, target?: DeployTarget): Promise<StepOutcome>;
   close(): Promise<void>;
 }
 

@@ -10,7 +10,8 @@ import { DeckhandError } from '../../../core/result';
 import { writeFileAtomic } from '../../../core/node-io/atomic-file';
 
 const pinSchema = z.object({
-  fingerprint: z.string().regex(/^[0-9A-Fa-f:]{64,95}$/),
+  // TLS: SHA-256 hex (colons optional); SSH host keys: OpenSSH's `SHA256:<base64>`.
+  fingerprint: z.string().regex(/^(?:[0-9A-Fa-f:]{64,95}|SHA256:[A-Za-z0-9+/]{43}=?)$/),
   serialNumber: z.string().optional(),
   pinnedAt: z.string(),
 });
