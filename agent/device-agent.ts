@@ -118,6 +118,11 @@ export class DeviceAgent {
     };
   }
 
+  /** Releases open files (uploads in progress keep theirs open between chunks). */
+  async close(): Promise<void> {
+    await this.#uploads.close();
+  }
+
   /** A request handler for one connection: hello first, then any verb. */
   createSession(): RequestHandler {
     let version: number | null = null;

@@ -11,6 +11,10 @@ import type { AgentHooks } from './agent-hooks';
 import { DeviceAgent, agentVersion } from './device-agent';
 import { isLoopbackHost, startAdvertiser, type Advertiser } from './mdns-advertiser';
 import { openSerialStream, type SerialStream } from '../core/node-io/serial-stream';
+import { OnDeviceDiagnostics } from './diagnostics/on-device-diagnostics';
+import { createSystemSampler, type SystemSampler } from './diagnostics/system-sampler';
+import { startInferenceServer, type InferenceServer } from './inference/inference-server';
+import { ModelHost, type ModelHostOptions } from './inference/model-host';
 
 /** How to start an agent. */
 export interface RunAgentOptions {
@@ -27,6 +31,15 @@ export interface RunAgentOptions {
   readonly idleTimeoutMs?: number;
   /** Advertise `_deckhand._tcp` over mDNS (default: when listening on a non-loopback address). */
   readonly advertise?: boolean;
+  /**
+   * The OIP inference server: `HOST:PORT` to listen on (default: the --listen host, or 127.0.0.1,
+   * on a free port), or false for none.
+   */
+  readonly inferenceListen?: string | false;
+  /** Execution provider preference and threads of the inference sessions. */
+  readonly inference?: Pick<ModelHostOptions, 'executionProvider' | 'intraOpNumThreads'>;
+  /** GPU/system statistics sampler for diagnostics (default: createSystemSampler()). */
+  readonly sampler?: SystemSampler | null;
 }
 
 /** A running agent. */
@@ -36,6 +49,8 @@ export interface RunningAgent {
   readonly address: { readonly host: string; readonly port: number } | null;
   /** SHA-256 fingerprint of the TLS certificate, for the laptop to pin. */
   readonly fingerprint: string;
+  /** The OIP inference server's URL, or null when it does not run. */
+  readonly inferenceUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -91,6 +106,36 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     }
   }
 
+  let inference: InferenceServer | null = null;
+  let models: ModelHost | null = null;
+  let sampler: SystemSampler | null = null;
+  let diagnostics: OnDeviceDiagnostics | null = null;
+  if (options.inferenceListen !== false) {
+    const { host, port } =
+      options.inferenceListen === undefined
+        ? { host: options.listen === undefined ? '127.0.0.1' : parseListen(options.listen).host, port: 0 }
+        : parseListen(options.inferenceListen);
+    models = new ModelHost({
+      stateDir: options.stateDir,
+      ...options.inference,
+      onLog: (line) => agent.log.info(line),
+    });
+    inference = await startInferenceServer({ host, port, models, version: agentVersion() });
+    agent.log.info(`inference server (Open Inference Protocol) on ${inference.url}`);
+    sampler = options.sampler === undefined ? await createSystemSampler() : options.sampler;
+    await sampler?.start();
+    const server = inference;
+    const loopbackHost = isLoopbackHost(host) || host === '0.0.0.0' || host === '::' ? loopbackOf(host) : host;
+    diagnostics = new OnDeviceDiagnostics({
+      models,
+      inferenceUrl: () => `http://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${server.port}`,
+      publicPort: () => server.port,
+      sampler,
+      onLog: (line) => agent.log.info(line),
+    });
+    agent.attachDiagnostics(diagnostics);
+  }
+
   let serial: SerialStream | null = null;
   let serialPeer: RpcPeer | null = null;
   if (options.serialPath !== undefined) {
@@ -127,14 +172,25 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     agent,
     address,
     fingerprint: agent.key.fingerprint,
+    inferenceUrl: inference?.url ?? null,
     close: async () => {
+      diagnostics?.stopAll();
+      await sampler?.stop().catch(() => undefined);
+      await inference?.close();
+      await models?.close();
       await advertiser?.stop();
       serialPeer?.close();
       serial?.close();
       for (const socket of sockets) socket.destroy();
       if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
+      await agent.close();
     },
   };
+}
+
+/** The loopback address of the family a wildcard or loopback host belongs to. */
+function loopbackOf(host: string): string {
+  return host.includes(':') ? '::1' : '127.0.0.1';
 }
 
 /** Parses `HOST:PORT` (IPv6 in brackets). */

@@ -1,21 +1,34 @@
 /**
  * Resumable uploads keyed by (sha256, offset). Partial data lives in `uploads/<sha256>.part`; the
  * offset the agent reports is the file's size, so a cut at any moment resumes from what is really on
- * disk. `end` hashes the whole file and only then renames it to `blobs/<sha256>`: a blob's name is
- * always its content's hash.
+ * disk. `end` checks the whole file's SHA-256 and only then renames it to `blobs/<sha256>`: a blob's
+ * name is always its content's hash.
+ *
+ * Speed: an upload in progress keeps its file open and hashes each chunk as it is appended (chunks
+ * arrive in order), so `end` needs no second pass over the file. After an agent restart the hash is
+ * rebuilt from the bytes already on disk before the next chunk is appended.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, statSync, statfsSync } from 'node:fs';
-import { open, rename, rm, stat, truncate } from 'node:fs/promises';
+import { open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeckhandError } from '../core/result';
 import { fsyncDir, readJsonIfExists, writeFileAtomic } from '../core/node-io/atomic-file';
+
+/** An upload being received: its open file, the bytes held and their running hash. */
+interface OpenUpload {
+  readonly handle: FileHandle;
+  readonly length: number;
+  readonly hash: Hash;
+  held: number;
+}
 
 /** The upload store of one state folder. */
 export class UploadStore {
   readonly #uploads: string;
   readonly #blobs: string;
   readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #open = new Map<string, OpenUpload>();
 
   constructor(stateDir: string) {
     this.#uploads = join(stateDir, 'uploads');
@@ -38,6 +51,7 @@ export class UploadStore {
   begin(sha256: string, length: number): Promise<{ offset: number; complete: boolean }> {
     return this.#locked(sha256, async () => {
       if (this.has(sha256)) return { offset: length, complete: true };
+      await this.#closeOpen(sha256);
       const part = this.#part(sha256);
       const meta = this.#meta(sha256);
       if (meta !== undefined && meta.length !== length) await rm(part, { force: true });
@@ -79,33 +93,28 @@ export class UploadStore {
   /** Appends a chunk at `offset`, which must be exactly the bytes held so far. */
   write(sha256: string, offset: number, data: Buffer): Promise<{ offset: number }> {
     return this.#locked(sha256, async () => {
-      const meta = this.#meta(sha256);
-      const part = this.#part(sha256);
-      if (meta === undefined || !existsSync(part)) {
-        throw new DeckhandError(
-          'invalid_state',
-          'Upload data arrived before upload.begin; begin the upload first.',
-        );
-      }
-      const held = (await stat(part)).size;
-      if (offset !== held) {
+      const upload = await this.#opened(sha256);
+      if (offset !== upload.held) {
         throw new DeckhandError(
           'protocol_error',
-          `Upload data for offset ${offset} arrived out of order; the device holds ${held} bytes.`,
+          `Upload data for offset ${offset} arrived out of order; the device holds ${upload.held} bytes.`,
           {
-            expected: held,
+            expected: upload.held,
           },
         );
       }
-      if (offset + data.length > meta.length)
+      if (offset + data.length > upload.length)
         throw new DeckhandError('invalid_input', 'The upload is longer than announced in upload.begin.');
-      const handle = await open(part, 'a');
       try {
-        await handle.write(data);
-      } finally {
-        await handle.close();
+        await upload.handle.write(data, 0, data.length, null);
+      } catch (error) {
+        // What reached the disk is unknown: start again from the file's real size.
+        await this.#closeOpen(sha256);
+        throw error;
       }
-      return { offset: offset + data.length };
+      upload.hash.update(data);
+      upload.held += data.length;
+      return { offset: upload.held };
     });
   }
 
@@ -117,7 +126,8 @@ export class UploadStore {
       const part = this.#part(sha256);
       if (meta === undefined || !existsSync(part))
         throw new DeckhandError('invalid_state', 'No upload with this SHA-256 was begun.');
-      const held = (await stat(part)).size;
+      const upload = await this.#opened(sha256);
+      const held = upload.held;
       if (held !== meta.length) {
         throw new DeckhandError(
           'truncated',
@@ -127,7 +137,13 @@ export class UploadStore {
           },
         );
       }
-      const actual = await hashFile(part);
+      const actual = upload.hash.digest('hex');
+      this.#open.delete(sha256);
+      try {
+        await upload.handle.sync();
+      } finally {
+        await upload.handle.close();
+      }
       if (actual !== sha256) {
         await rm(part, { force: true });
         await rm(this.#metaPath(sha256), { force: true });
@@ -139,17 +155,47 @@ export class UploadStore {
           },
         );
       }
-      const handle = await open(part, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
       await rename(part, this.blobPath(sha256));
       fsyncDir(this.#blobs);
       await rm(this.#metaPath(sha256), { force: true });
       return { sha256, length: meta.length };
     });
+  }
+
+  /** Closes every open upload (the agent stops). */
+  async close(): Promise<void> {
+    for (const sha256 of [...this.#open.keys()]) await this.#closeOpen(sha256);
+  }
+
+  /** The open upload, opening it (and hashing what is already on disk) on first use. */
+  async #opened(sha256: string): Promise<OpenUpload> {
+    const cached = this.#open.get(sha256);
+    if (cached) return cached;
+    const meta = this.#meta(sha256);
+    const part = this.#part(sha256);
+    if (meta === undefined || !existsSync(part)) {
+      throw new DeckhandError(
+        'invalid_state',
+        'Upload data arrived before upload.begin; begin the upload first.',
+      );
+    }
+    const hash = createHash('sha256');
+    let held = 0;
+    for await (const chunk of createReadStream(part, { highWaterMark: 1024 * 1024 })) {
+      hash.update(chunk as Buffer);
+      held += (chunk as Buffer).length;
+    }
+    const handle = await open(part, 'a');
+    const upload: OpenUpload = { handle, length: meta.length, hash, held };
+    this.#open.set(sha256, upload);
+    return upload;
+  }
+
+  async #closeOpen(sha256: string): Promise<void> {
+    const upload = this.#open.get(sha256);
+    if (upload === undefined) return;
+    this.#open.delete(sha256);
+    await upload.handle.close().catch(() => undefined);
   }
 
   #part(sha256: string): string {

@@ -38,6 +38,9 @@ export const VERB_NAMES = [
   'diagnostics.runs',
   'diagnostics.run',
   'diagnostics.export',
+  'console.open',
+  'console.write',
+  'console.close',
 ] as const;
 
 /** A verb's name. */
@@ -55,6 +58,8 @@ export const EVENT_NAMES = [
   'diagnostics.window',
   'diagnostics.level',
   'diagnostics.finished',
+  'console.output',
+  'console.closed',
 ] as const;
 
 /** An event's name. */

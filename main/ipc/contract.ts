@@ -57,15 +57,26 @@ export type {
   Verdict,
 } from './diagnostics-types';
 
+/** An open serial console. */
+export interface ConsoleView {
+  readonly consoleId: string;
+  /** The port's device path, e.g. /dev/ttyUSB0. */
+  readonly port: string;
+  readonly baud: number;
+  /** True when the technician may type to the device. */
+  readonly interactive: boolean;
+}
+
 /** Largest page the renderer may request at once; the Logs table pages through bigger logs. */
 export const MAX_PAGE = 1000;
 
 const noInput = z.undefined();
 const deviceUri = z.string().trim().min(1).max(1024);
+/** A TLS certificate's SHA-256 in hex, or an SSH host key's `SHA256:<base64>` as OpenSSH prints it. */
 const fingerprintText = z
   .string()
   .trim()
-  .regex(/^[0-9a-fA-F:]{64,95}$/);
+  .regex(/^(?:[0-9a-fA-F:]{64,95}|SHA256:[A-Za-z0-9+/]{43}=?)$/);
 const filterText = z.string().trim().min(1).max(256).optional();
 const targetRef = z.object({ importId: z.number().int().min(1), path: z.string().min(1).max(512) }).strict();
 const deviceList = z.array(deviceUri).min(1).max(512);
@@ -183,6 +194,25 @@ export const verbInputs = {
   'diagnostics.run': z.object({ runId: runId }).strict(),
   /** A finished diagnostic as CSV or JSON text, to save. */
   'diagnostics.export': z.object({ runId: runId, format: z.enum(['csv', 'json']) }).strict(),
+  /**
+   * Opens a serial console on a port, read-only unless `interactive`; output arrives as
+   * 'console.output' events. Opening an open port changes its mode and returns it.
+   */
+  'console.open': z
+    .object({
+      port: z
+        .string()
+        .trim()
+        .regex(/^\/dev\/[A-Za-z0-9._/-]{1,200}$/)
+        .refine((path) => !path.split('/').includes('..'), 'a device path has no ".." parts'),
+      baud: z.number().int().min(50).max(12_000_000).optional(),
+      interactive: z.boolean().optional(),
+    })
+    .strict(),
+  /** Types to an interactive console (refused while it is read-only). */
+  'console.write': z.object({ consoleId: z.string().uuid(), data: z.string().min(1).max(4096) }).strict(),
+  /** Closes a console; what it printed stays in the deploy log. */
+  'console.close': z.object({ consoleId: z.string().uuid() }).strict(),
 } as const satisfies { readonly [V in VerbName]: z.ZodType };
 
 /** One row of the deploy log as the UI sees it. */
@@ -275,6 +305,9 @@ export interface VerbOutputs {
   'diagnostics.runs': { readonly runs: readonly DiagnosticRunSummary[] };
   'diagnostics.run': DiagnosticRun;
   'diagnostics.export': DiagnosticExport;
+  'console.open': ConsoleView;
+  'console.write': { readonly written: number };
+  'console.close': { readonly closed: boolean };
 }
 
 export type VerbInput<V extends VerbName> = z.input<(typeof verbInputs)[V]>;
@@ -307,6 +340,10 @@ export interface EventPayloads {
     readonly run: DiagnosticRun | null;
     readonly error: { readonly code: string; readonly message: string } | null;
   };
+  /** Text a serial console printed (live; the deploy log keeps it batched). */
+  'console.output': { readonly consoleId: string; readonly data: string };
+  /** A serial console closed: by the technician (reason null) or because the port went away. */
+  'console.closed': { readonly consoleId: string; readonly reason: string | null };
 }
 
 /** Compile-time proof that EVENT_NAMES and EventPayloads name the same events. */

@@ -73,6 +73,15 @@ export interface DeviceView {
   } | null;
   /** USB bootloader facts, for devices found on the USB bus (absent otherwise). */
   readonly usb?: DeviceUsbView;
+  /**
+   * What a device without the Deckhand agent reports installed (releases and models, with
+   * active / trial / inactive); absent for agents, whose slots are in `status`.
+   */
+  readonly installed?: readonly {
+    readonly name: string;
+    readonly version: string;
+    readonly state: 'active' | 'trial' | 'inactive';
+  }[];
   /** Last time the device answered (ISO 8601), or null. */
   readonly lastSeen: string | null;
   /** Why the device is offline or in error. */

@@ -8,8 +8,10 @@ import { EventLogStore } from '../db/event-log-store';
 import { SyncStore } from '../db/sync-store';
 import { createHttpsHqClient } from '../adapters/hq-client';
 import { createDeviceConnectors } from '../adapters/device-connectors';
+import { openConsolePort } from '../adapters/serial-console/serial-console-port';
 import type { VerbHandlers } from '../ipc/gate';
 import { openBundlesFeature, type BundlesOptions } from './bundles/bundles-backend';
+import { ConsoleService } from './console/console-service';
 import type { BundlesService } from './bundles/bundles-service';
 import { openDevicesFeature, type DevicesOptions } from './devices/devices-backend';
 import type { DevicesService } from './devices/devices-service';
@@ -86,7 +88,11 @@ export function openBackend(options: BackendOptions): Backend {
     options,
   });
 
+  const connectors =
+    options.deviceConnectors ??
+    createDeviceConnectors({ clientVersion: options.version, dataDir: options.dataDir });
   const devices = openDevicesFeature({
+    connectors,
     db,
     dataDir: options.dataDir,
     logs,
@@ -106,12 +112,7 @@ export function openBackend(options: BackendOptions): Backend {
     events,
     clock: options.clock,
     resume: options.host !== 'cli',
-    options: {
-      ...options,
-      deviceConnectors:
-        options.deviceConnectors ??
-        createDeviceConnectors({ clientVersion: options.version, dataDir: options.dataDir }),
-    },
+    options: { ...options, deviceConnectors: connectors },
   });
 
   const diagnostics = openDiagnosticsFeature({
@@ -122,6 +123,8 @@ export function openBackend(options: BackendOptions): Backend {
     version: options.version,
     clock: options.clock,
   });
+
+  const consoles = new ConsoleService({ openPort: openConsolePort, logs, events });
 
   const handlers: VerbHandlers = {
     'app.info': () => ({
@@ -150,6 +153,9 @@ export function openBackend(options: BackendOptions): Backend {
     ...devices.handlers,
     ...deploy.handlers,
     ...diagnostics.handlers,
+    'console.open': (input) => consoles.open(input),
+    'console.write': (input) => consoles.write(input),
+    'console.close': (input) => consoles.close(input),
   };
 
   return {
@@ -163,6 +169,7 @@ export function openBackend(options: BackendOptions): Backend {
     deploy,
     diagnostics: diagnostics.service,
     close: () => {
+      consoles.closeAll();
       deploy.close();
       devices.close();
       bundles.close();

@@ -2,6 +2,7 @@
 import type { DiscoverySource } from '../../services/devices/discovery-source';
 import { createMdnsSource } from './mdns-source';
 import { createSerialPortsSource } from './serial-ports-source';
+import { createFakeUsbHost } from './fake-usb-bus';
 import { createUsbSource } from './usb-source';
 
 /**
@@ -10,13 +11,15 @@ import { createUsbSource } from './usb-source';
  * which must not send traffic on a real interface); serial ports and USB only read the local machine.
  */
 export function createDiscoverySources(
-  options: { interfaceAddress?: string; mdns?: boolean } = {},
+  options: { interfaceAddress?: string; mdns?: boolean; fakeUsbBus?: string } = {},
 ): DiscoverySource[] {
+  const fakeUsbBus = options.fakeUsbBus;
   return [
     ...(options.mdns === false
       ? []
       : [createMdnsSource(options.interfaceAddress ? { interfaceAddress: options.interfaceAddress } : {})]),
     createSerialPortsSource(),
-    createUsbSource(),
+    // Tests and demos without USB hardware: a JSON file stands in for the bus (fake-usb-bus.ts).
+    fakeUsbBus ? createUsbSource({ host: async () => createFakeUsbHost(fakeUsbBus) }) : createUsbSource(),
   ];
 }

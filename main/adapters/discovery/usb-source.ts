@@ -2,11 +2,15 @@
  * USB attach/detach as device candidates, through the `usb` package (node-usb 3, WebUSB API:
  * `connect`/`disconnect` events carrying a USBDevice with vendorId, productId, serialNumber,
  * productName, manufacturerName). Reports `found` with usb://VVVV:PPPP[/SERIAL] (hex ids) and `lost`
- * on detach. Which protocol a VID:PID speaks (dfu, fastboot) comes later with a protocol table; here
- * the candidate only says it is there. The host is injectable for tests; the default loads `usb` (a
- * native module) on first use and answers nothing where the machine has no USB bus.
+ * on detach. The table of known devices (resources/usb-devices.json) names the bootloader and its
+ * protocol: a known DFU or fastboot device is reported as usb://VVVV:PPPP[/SERIAL]?protocol=dfu|fastboot
+ * (the address the USB connector flashes through), and details carry `name`, `protocol` and
+ * `advice` (Jetson recovery mode: use NVIDIA's flash tools). The host is injectable for tests (and
+ * for the fake bus of fake-usb-bus.ts); the default loads `usb` (a native module) on first use and
+ * answers nothing where the machine has no USB bus.
  */
 import { existsSync } from 'node:fs';
+import { knownUsbDevices } from '../../../core/usb/usb-device-table';
 import type { DiscoveryEvent, DiscoverySource } from '../../services/devices/discovery-source';
 
 /** The device facts the source reads (a subset of WebUSB's USBDevice). */
@@ -50,6 +54,12 @@ export function usbUri(device: UsbDeviceInfo): string {
   return `usb://${hex4(device.vendorId)}:${hex4(device.productId)}${serial}`;
 }
 
+/** The address of a device: with ?protocol= when the table knows how to flash it. */
+export function usbDeviceUri(device: UsbDeviceInfo): string {
+  const protocol = knownUsbDevices().lookup(device.vendorId, device.productId)?.protocol;
+  return protocol ? `${usbUri(device)}?protocol=${protocol}` : usbUri(device);
+}
+
 function toFound(device: UsbDeviceInfo): Extract<DiscoveryEvent, { type: 'found' }> {
   const details: Record<string, string> = {
     vendorId: hex4(device.vendorId),
@@ -58,10 +68,16 @@ function toFound(device: UsbDeviceInfo): Extract<DiscoveryEvent, { type: 'found'
   if (device.serialNumber) details['serialNumber'] = device.serialNumber;
   if (device.manufacturerName) details['manufacturer'] = device.manufacturerName;
   if (device.productName) details['product'] = device.productName;
-  const name = [device.manufacturerName, device.productName].filter(Boolean).join(' ');
+  const known = knownUsbDevices().lookup(device.vendorId, device.productId);
+  if (known) {
+    details['name'] = known.name;
+    if (known.protocol) details['protocol'] = known.protocol;
+    if (known.advice) details['advice'] = known.advice;
+  }
+  const name = [device.manufacturerName, device.productName].filter(Boolean).join(' ') || (known?.name ?? '');
   return {
     type: 'found',
-    uri: usbUri(device),
+    uri: usbDeviceUri(device),
     transport: 'usb',
     label: name ? `${name} (${details['vendorId']}:${details['productId']})` : usbUri(device),
     details,
@@ -90,7 +106,7 @@ export function createUsbSource(options: UsbSourceOptions = {}): DiscoverySource
       let host: UsbHost | null = null;
       const onConnect = ({ device }: { device: UsbDeviceInfo }): void => onEvent(toFound(device));
       const onDisconnect = ({ device }: { device: UsbDeviceInfo }): void =>
-        onEvent({ type: 'lost', uri: usbUri(device) });
+        onEvent({ type: 'lost', uri: usbDeviceUri(device) });
       void (async () => {
         try {
           const opened = await getHost();

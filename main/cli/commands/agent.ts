@@ -1,6 +1,7 @@
 /**
  * `deckhand agent`: runs the device agent (on a device, or as a simulated device on the laptop).
- * Prints one line on stdout once it listens (JSON with --json: address and certificate fingerprint),
+ * Prints one line on stdout once it listens (JSON with --json: address, certificate fingerprint and
+ * the inference server's URL; --inference-listen HOST:PORT fixes its address, --no-inference turns it off),
  * logs on stderr, and runs until SIGINT or SIGTERM.
  */
 import { runAgent } from '../../../agent/run-agent';
@@ -21,6 +22,9 @@ export async function runAgentCommand(context: CommandContext): Promise<number> 
       trust: { type: 'string' },
       advertise: { type: 'boolean' },
       'no-advertise': { type: 'boolean' },
+      'inference-listen': { type: 'string' },
+      'no-inference': { type: 'boolean' },
+      'execution-provider': { type: 'string' },
     },
     false,
   );
@@ -35,6 +39,14 @@ export async function runAgentCommand(context: CommandContext): Promise<number> 
     serialNumber: values['serial-number'] ?? 'SIM-0001',
     ...(values.trust === undefined ? {} : { trustRoot: values.trust }),
     ...(values.advertise || values['no-advertise'] ? { advertise: values.advertise === true } : {}),
+    ...(values['no-inference']
+      ? { inferenceListen: false as const }
+      : values['inference-listen'] === undefined
+        ? {}
+        : { inferenceListen: values['inference-listen'] }),
+    ...(values['execution-provider'] === undefined
+      ? {}
+      : { inference: { executionProvider: executionProvider(values['execution-provider']) } }),
     onLog: (line) => context.io.stderr.write(`${line}\n`),
   });
   const identity = running.agent.identity();
@@ -47,10 +59,11 @@ export async function runAgentCommand(context: CommandContext): Promise<number> 
       fingerprint: running.fingerprint,
       serialNumber: identity.serialNumber,
       hardware: identity.hardware,
+      inferenceUrl: running.inferenceUrl,
     });
   } else {
     context.io.stdout.write(
-      `Agent ${identity.serialNumber} (${identity.hardware}) on ${[uri, values.serial].filter(Boolean).join(' and ')}\nCertificate fingerprint: ${running.fingerprint}\n`,
+      `Agent ${identity.serialNumber} (${identity.hardware}) on ${[uri, values.serial].filter(Boolean).join(' and ')}\nCertificate fingerprint: ${running.fingerprint}\n${running.inferenceUrl ? `Inference server: ${running.inferenceUrl}\n` : ''}`,
     );
   }
   await new Promise<void>((resolve) => {
@@ -59,4 +72,9 @@ export async function runAgentCommand(context: CommandContext): Promise<number> 
   });
   await running.close();
   return EXIT.ok;
+}
+
+function executionProvider(text: string): 'auto' | 'cpu' | 'cuda' | 'tensorrt' {
+  if (text === 'auto' || text === 'cpu' || text === 'cuda' || text === 'tensorrt') return text;
+  throw new DeckhandError('usage', `--execution-provider is auto, cpu, cuda or tensorrt, not "${text}".`);
 }

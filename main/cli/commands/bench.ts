@@ -5,9 +5,13 @@
  */
 import { DeckhandError } from '../../../core/result';
 import type { CommandContext } from '../main';
+import { runDiagnoseBench } from '../benches/diagnose-bench';
+import { runFleetBench } from '../benches/fleet-bench';
 import { runImportBench } from '../benches/import-bench';
 import { runLinkBench } from '../benches/link-bench';
+import { runSshBench } from '../benches/ssh-bench';
 import { runSyncBench } from '../benches/sync-bench';
+import { runWriteBench } from '../benches/write-bench';
 
 /** A benchmark: its usage line and how to run it with the arguments after its name. */
 interface BenchSpec {
@@ -22,7 +26,18 @@ const BENCHES: Readonly<Record<string, BenchSpec>> = {
     usage: 'deckhand bench link [--size 1GiB] [--serial-size 1MiB] [--lan-only|--serial-only] [--json]',
     run: runLinkBench,
   },
+  fleet: { usage: 'deckhand bench fleet [--devices 16] [--size 256MiB] [--json]', run: runFleetBench },
   sync: { usage: 'deckhand bench sync [--events 100000] [--postgres URL] [--json]', run: runSyncBench },
+  ssh: { usage: 'deckhand bench ssh [--size 1GiB] [--rounds 3] [--json]', run: runSshBench },
+  write: {
+    usage: 'deckhand bench write [--size 512MiB] [--work DIR] [--rounds N] [--json]',
+    run: runWriteBench,
+  },
+  diagnose: {
+    usage:
+      'deckhand bench diagnose [--concurrency 4] [--duration 5s] [--rounds 4] [--url URL --model NAME] [--json]',
+    run: runDiagnoseBench,
+  },
 };
 
 /** Dispatches `bench NAME`. */

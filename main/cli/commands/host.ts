@@ -38,7 +38,11 @@ export async function runHostCommand(context: CommandContext): Promise<number> {
     // Offer bundles on removable drives; DECKHAND_DRIVE_ROOTS (folders of mount points) overrides where to look.
     watchDrives: true,
     // Serial ports and USB always; mDNS (multicast on the LAN) only when asked with --mdns.
-    discoverySources: createDiscoverySources({ mdns: values.mdns }),
+    // DECKHAND_FAKE_USB_BUS (tests, demos): a JSON file stands in for the USB bus (adapters/discovery/fake-usb-bus.ts).
+    discoverySources: createDiscoverySources({
+      mdns: values.mdns,
+      fakeUsbBus: context.io.env['DECKHAND_FAKE_USB_BUS'] || undefined,
+    }),
     driveRoots: context.io.env['DECKHAND_DRIVE_ROOTS']?.split(delimiter).filter((root) => root !== ''),
   });
   const host = await startBrowserHost({

@@ -10,6 +10,7 @@ import type { LogsService } from '../logs-service';
 import { DevicePins } from './device-pins';
 import { DEVICE_REFRESH_MS, DevicesService } from './devices-service';
 import type { DiscoverySource } from './discovery-source';
+import type { DeviceConnector } from '../deploy/device-session';
 
 /** Options of the Devices feature. */
 export interface DevicesOptions {
@@ -41,6 +42,8 @@ export function openDevicesFeature(deps: {
   readonly version: string;
   readonly watch: boolean;
   readonly options: DevicesOptions;
+  /** Adapters for devices that are not Deckhand agents. */
+  readonly connectors?: readonly DeviceConnector[];
 }): DevicesFeature {
   const service = new DevicesService({
     store: new DeviceStore(deps.db),
@@ -49,6 +52,7 @@ export function openDevicesFeature(deps: {
     events: deps.events,
     sources: deps.options.discoverySources ?? [],
     clientVersion: deps.version,
+    connectors: deps.connectors ?? [],
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const stop = deps.watch ? service.watch(deps.options.deviceRefreshMs ?? DEVICE_REFRESH_MS) : null;

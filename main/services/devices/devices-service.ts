@@ -10,7 +10,13 @@
  * a CLI process never stays alive for them.
  */
 import { createHash } from 'node:crypto';
-import { parseAgentUri, type AgentUri } from '../../../core/device-uri/device-uri';
+import {
+  isAgentUri,
+  parseAgentUri,
+  parseDeviceUri,
+  type AgentUri,
+  type DeviceUri,
+} from '../../../core/device-uri/device-uri';
 import type { DeviceIdentity, DeviceStatus } from '../../../core/protocol/messages';
 import { DeckhandError, toErrorData } from '../../../core/result';
 import type { AgentClient } from '../../adapters/agent-client/agent-client';
@@ -21,6 +27,8 @@ import type { EventBus } from '../event-bus';
 import type { LogsService } from '../logs-service';
 import type { DevicePins } from './device-pins';
 import type { DiscoveryEvent, DiscoverySource } from './discovery-source';
+import type { DeviceConnector, DeviceSession } from '../deploy/device-session';
+import { usbDeviceView } from './usb-device-view';
 
 /** Default period of the background refresh. */
 export const DEVICE_REFRESH_MS = 10_000;
@@ -38,11 +46,19 @@ export interface DevicesServiceDeps {
   readonly timeoutMs?: number;
   /** Replaces connectAgent (tests). */
   readonly connect?: (uri: AgentUri, options: ConnectOptions) => Promise<AgentClient>;
+  /**
+   * Adapters for devices that are not Deckhand agents (ssh://, swupdate://, smp+…://): contacted
+   * through their deploy-engine session (identity and what is installed).
+   */
+  readonly connectors?: readonly DeviceConnector[];
 }
+
+/** Schemes whose host key or certificate must be confirmed by the technician before use. */
+const PINNED_SCHEMES: ReadonlySet<DeviceUri['scheme']> = new Set(['tcp', 'ssh']);
 
 interface Entry {
   view: DeviceView;
-  readonly parsed: AgentUri;
+  readonly parsed: DeviceUri;
   /** Reported by a discovery source right now (kept while it is, even when not manual). */
   discovered: boolean;
 }
@@ -52,6 +68,8 @@ export class DevicesService {
   readonly #deps: DevicesServiceDeps;
   readonly #entries = new Map<string, Entry>();
   readonly #probes = new Map<string, Promise<void>>();
+  /** USB bootloaders on the bus (usb-device-view.ts): shown while attached, never contacted. */
+  readonly #usb = new Map<string, DeviceView>();
   readonly #clock: () => Date;
   #closed = false;
 
@@ -59,7 +77,7 @@ export class DevicesService {
     this.#deps = deps;
     this.#clock = deps.clock ?? (() => new Date());
     for (const stored of deps.store.list()) {
-      const parsed = parseAgentUri(stored.uri);
+      const parsed = parseDeviceUri(stored.uri);
       if (parsed.ok)
         this.#entries.set(parsed.value.uri, this.#newEntry(parsed.value, 'manual', stored.label));
     }
@@ -67,12 +85,17 @@ export class DevicesService {
 
   /** The device list as last seen (no contact). */
   list(): { devices: DeviceView[] } {
-    return { devices: [...this.#entries.values()].map((entry) => entry.view) };
+    return { devices: [...[...this.#entries.values()].map((entry) => entry.view), ...this.#usb.values()] };
   }
 
   /** Adds a device by address and contacts it once. */
   async add(text: string): Promise<DeviceView> {
-    const parsed = parseAgentUri(text.trim());
+    const parsed = parseDeviceUri(text.trim());
+    if (parsed.ok && parsed.value.scheme === 'usb')
+      throw new DeckhandError(
+        'not_supported',
+        'USB devices appear on their own when they are plugged in; they cannot be added by address.',
+      );
     if (!parsed.ok) throw new DeckhandError(parsed.error.code, parsed.error.message);
     const uri = parsed.value.uri;
     const added = this.#deps.store.add({ uri, label: uri, addedAt: this.#now() });
@@ -122,8 +145,9 @@ export class DevicesService {
     const uri = this.#normalise(text);
     const entry = this.#entries.get(uri);
     if (!entry) throw new DeckhandError('not_found', `${uri} is not in the device list.`);
-    if (entry.parsed.scheme !== 'tcp')
-      throw new DeckhandError('invalid_state', `${uri} is a serial device; it has no certificate to trust.`);
+    if (!PINNED_SCHEMES.has(entry.parsed.scheme))
+      throw new DeckhandError('invalid_state', `${uri} has no certificate or host key to trust.`);
+    if (!isAgentUri(entry.parsed)) return this.#confirmOther(entry, fingerprint);
     const client = await this.#connect(entry.parsed, fingerprint);
     const previous = this.#deps.pins.get(uri)?.fingerprint ?? null;
     try {
@@ -182,8 +206,9 @@ export class DevicesService {
 
   #onDiscovery(event: DiscoveryEvent, source: DiscoverySource): void {
     if (this.#closed) return;
+    if (event.uri.startsWith('usb:')) return this.#onUsbDiscovery(event);
     const parsed = parseAgentUri(event.uri);
-    if (!parsed.ok) return; // a scheme Deckhand cannot reach yet (usb://…): not a device row
+    if (!parsed.ok) return; // not an agent address (USB rows are handled above): not a device row here
     const uri = parsed.value.uri;
     if (event.type === 'lost') {
       const entry = this.#entries.get(uri);
@@ -207,7 +232,22 @@ export class DevicesService {
     void this.#probe(uri).catch(() => undefined);
   }
 
-  #newEntry(parsed: AgentUri, source: DeviceSource, label: string): Entry {
+  #onUsbDiscovery(event: DiscoveryEvent): void {
+    if (event.type === 'lost') {
+      if (!this.#usb.delete(event.uri)) return;
+      this.#deps.events.emit('device.detached', { uri: event.uri });
+    } else {
+      const view = usbDeviceView(event, this.#now());
+      if (view === null) return; // not a device the USB table knows (a keyboard, a USB stick)
+      const known = this.#usb.has(view.uri);
+      this.#usb.set(view.uri, view);
+      if (!known)
+        this.#deps.events.emit('device.attached', { uri: view.uri, transport: 'usb', label: view.label });
+    }
+    this.#changed();
+  }
+
+  #newEntry(parsed: DeviceUri, source: DeviceSource, label: string): Entry {
     return {
       parsed,
       discovered: false,
@@ -241,10 +281,13 @@ export class DevicesService {
     const entry = this.#entries.get(uri);
     if (!entry) return;
     const before = entry.view.state;
-    const pinned = entry.parsed.scheme === 'tcp' ? (this.#deps.pins.get(uri)?.fingerprint ?? null) : null;
+    const pinned = PINNED_SCHEMES.has(entry.parsed.scheme)
+      ? (this.#deps.pins.get(uri)?.fingerprint ?? null)
+      : null;
     entry.view = { ...entry.view, pinnedFingerprint: pinned };
     try {
-      if (entry.parsed.scheme === 'tcp' && pinned === null) {
+      if (!isAgentUri(entry.parsed)) await this.#contactOther(entry, pinned);
+      else if (entry.parsed.scheme === 'tcp' && pinned === null) {
         // First contact: learn the fingerprint and say nothing else to an unconfirmed device.
         const probe = await this.#connect(entry.parsed, null);
         const seen = probe.fingerprint;
@@ -286,9 +329,9 @@ export class DevicesService {
         uri,
         transport:
           entry.view.source === 'manual'
-            ? entry.parsed.scheme === 'tcp'
-              ? 'lan'
-              : 'serial'
+            ? entry.parsed.scheme === 'serial' || entry.parsed.scheme === 'smp+serial'
+              ? 'serial'
+              : 'lan'
             : entry.view.source,
         label: entry.view.identity?.serialNumber ?? entry.view.label,
       });
@@ -313,6 +356,94 @@ export class DevicesService {
     };
   }
 
+  /** Contacts a device through its adapter: first contact learns the key, later ones read its state. */
+  async #contactOther(entry: Entry, pinned: string | null): Promise<void> {
+    const firstContact = PINNED_SCHEMES.has(entry.parsed.scheme) && pinned === null;
+    const session = await this.#session(entry.parsed, pinned);
+    try {
+      if (firstContact) {
+        entry.view = {
+          ...entry.view,
+          state: 'unconfirmed',
+          seenFingerprint: session.fingerprint,
+          identity: null,
+          status: null,
+          lastSeen: this.#now(),
+          error: null,
+        };
+        return;
+      }
+      await this.#readSnapshot(entry, session);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async #confirmOther(entry: Entry, fingerprint: string): Promise<DeviceView> {
+    const uri = entry.view.uri;
+    const session = await this.#session(entry.parsed, fingerprint);
+    const previous = this.#deps.pins.get(uri)?.fingerprint ?? null;
+    try {
+      const snapshot = await session.snapshot();
+      const seen = session.fingerprint ?? fingerprint;
+      this.#deps.pins.set(uri, {
+        fingerprint: seen,
+        ...(snapshot.serialNumber ? { serialNumber: snapshot.serialNumber } : {}),
+        pinnedAt: this.#now(),
+      });
+      this.#deps.logs.record({
+        kind: 'device.pinned',
+        device: uri,
+        payload: {
+          uri,
+          fingerprint: seen,
+          serialNumber: snapshot.serialNumber,
+          hardware: snapshot.hardware,
+          previous,
+        },
+      });
+      await this.#readSnapshot(entry, session);
+    } finally {
+      await session.close();
+    }
+    this.#changed();
+    return this.#view(uri);
+  }
+
+  async #readSnapshot(entry: Entry, session: DeviceSession): Promise<void> {
+    const snapshot = await session.snapshot();
+    entry.view = {
+      ...entry.view,
+      state: 'online',
+      seenFingerprint: session.fingerprint,
+      pinnedFingerprint: this.#deps.pins.get(entry.view.uri)?.fingerprint ?? null,
+      identity: {
+        hardware: snapshot.hardware ?? 'unknown',
+        serialNumber: snapshot.serialNumber ?? entry.view.label,
+        agentVersion: '',
+        keyFingerprint: session.fingerprint ?? '',
+        trustRootPinned: false,
+      },
+      status: null,
+      installed: [...snapshot.releases, ...snapshot.models].map((item) => ({
+        name: item.name,
+        version: item.version,
+        state: item.state,
+      })),
+      lastSeen: this.#now(),
+      error: null,
+    };
+  }
+
+  #session(uri: DeviceUri, pinned: string | null): Promise<DeviceSession> {
+    const connector = this.#deps.connectors?.find((c) => c.schemes.includes(uri.scheme));
+    if (connector === undefined)
+      return Promise.reject(
+        new DeckhandError('not_supported', `This Deckhand has no adapter for ${uri.scheme}:// devices.`),
+      );
+    return connector.connect(uri, { pinnedFingerprint: pinned, timeoutMs: this.#deps.timeoutMs ?? 5_000 });
+  }
+
   #connect(uri: AgentUri, fingerprint: string | null): Promise<AgentClient> {
     const connect = this.#deps.connect ?? connectAgent;
     return connect(uri, {
@@ -323,7 +454,7 @@ export class DevicesService {
   }
 
   #normalise(text: string): string {
-    const parsed = parseAgentUri(text.trim());
+    const parsed = parseDeviceUri(text.trim());
     if (!parsed.ok) throw new DeckhandError(parsed.error.code, parsed.error.message);
     return parsed.value.uri;
   }

@@ -3,8 +3,10 @@ import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import { Theme } from '@radix-ui/themes';
 import { BundlesScreen } from '../features/bundles/bundles-screen';
+import { DeployScreen } from '../features/deploy/deploy-screen';
 import { DevicesScreen } from '../features/devices/devices-screen';
 import { LogsScreen } from '../features/logs/logs-screen';
+import { OverviewScreen } from '../features/overview/overview-screen';
 import { PlannedScreen } from '../features/planned/planned-screen';
 import { SettingsScreen } from '../features/settings/settings-screen';
 import { SyncScreen } from '../features/sync/sync-screen';
@@ -68,7 +70,9 @@ function ScreenView({ screen }: { readonly screen: ScreenId }) {
     case 'devices':
       return <DevicesScreen />;
     case 'overview':
+      return <OverviewScreen />;
     case 'deploy':
+      return <DeployScreen />;
     case 'diagnostics':
       return <PlannedScreen screen={screen} />;
     default:

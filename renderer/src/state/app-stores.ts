@@ -4,8 +4,12 @@ import type { BridgeConnection, DeckhandApi } from '../bridge';
 import { createAppInfoStore, type AppInfoState } from './app-info-store';
 import { createBundlesStore, type BundlesState } from './bundles-store';
 import { createConnectionStore, type ConnectionStoreState } from './connection-store';
+import { createConsoleStore, type ConsoleState } from './console-store';
+import { createDeployStore, type DeployState } from './deploy-store';
 import { createDevicesStore, type DevicesState } from './devices-store';
+import { createDiagnosticsStore, type DiagnosticsState } from './diagnostics-store';
 import { createLogsStore, type LogsState, type LogsStoreOptions } from './logs-store';
+import { createOverviewStore, type OverviewState } from './overview-store';
 import { createSyncStore, type SyncState } from './sync-store';
 import { createThemeStore, type ThemeEnvironment, type ThemeState } from './theme-store';
 
@@ -18,6 +22,10 @@ export interface AppStores {
   readonly bundles: StoreApi<BundlesState>;
   readonly sync: StoreApi<SyncState>;
   readonly devices: StoreApi<DevicesState>;
+  readonly console: StoreApi<ConsoleState>;
+  readonly deploy: StoreApi<DeployState>;
+  readonly overview: StoreApi<OverviewState>;
+  readonly diagnostics: StoreApi<DiagnosticsState>;
 }
 
 /** What the stores need from the outside world. */
@@ -38,5 +46,9 @@ export function createAppStores(deps: AppStoresDeps): AppStores {
     bundles: createBundlesStore(deps.api),
     sync: createSyncStore(deps.api),
     devices: createDevicesStore(deps.api),
+    console: createConsoleStore(deps.api),
+    deploy: createDeployStore(deps.api),
+    overview: createOverviewStore(deps.api),
+    diagnostics: createDiagnosticsStore(deps.api),
   };
 }

@@ -88,7 +88,7 @@ describe('agent over TLS: deploy flow', () => {
         'rollback',
       ]);
       expect((await client.logs(5)).lines).toHaveLength(5);
-      await expectCode(client.diagnostics(), 'not_supported');
+      await expectCode(client.diagnostics({ action: 'poll', runId: 'no-such-run' }), 'not_found');
     } finally {
       client.close();
       await agent.close();

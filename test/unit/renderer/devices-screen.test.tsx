@@ -84,6 +84,63 @@ describe('Devices screen', () => {
     expect(cards[1]).toHaveTextContent(/Last seen\s*2026-01-01/);
   });
 
+  it('shows USB bootloaders with their ids, protocol and advice, without Refresh or Remove', async () => {
+    const { fake } = renderApp({ hash: '#/devices' });
+    await screen.findByTestId('devices-empty');
+    const usb = (
+      uri: string,
+      label: string,
+      extra: Partial<NonNullable<ReturnType<typeof makeDevice>['usb']>>,
+    ) =>
+      makeDevice(uri, {
+        link: 'usb',
+        source: 'usb',
+        manual: false,
+        label,
+        identity: null,
+        status: null,
+        seenFingerprint: null,
+        pinnedFingerprint: null,
+        usb: {
+          vendorId: '0483',
+          productId: 'df11',
+          manufacturer: null,
+          product: null,
+          serialNumber: null,
+          name: null,
+          protocol: null,
+          advice: null,
+          ...extra,
+        },
+      });
+    act(() =>
+      fake.emit('devices.changed', {
+        devices: [
+          usb('usb://0483:df11/SN1?protocol=dfu', 'STMicroelectronics STM32 BOOTLOADER (0483:df11)', {
+            manufacturer: 'STMicroelectronics',
+            product: 'STM32 BOOTLOADER',
+            serialNumber: 'SN1',
+            name: 'STM32 system bootloader (DfuSe)',
+            protocol: 'dfu',
+          }),
+          usb('usb://0955:7023', 'NVIDIA Jetson AGX Orin in recovery mode (0955:7023)', {
+            vendorId: '0955',
+            productId: '7023',
+            advice: "Use NVIDIA's flash tools.",
+          }),
+        ],
+      }),
+    );
+    const [dfu, jetson] = await screen.findAllByTestId('device-card');
+    expect(dfu).toHaveTextContent('STM32 BOOTLOADER');
+    expect(within(dfu!).getByTestId('device-usb-id')).toHaveTextContent('0483:df11');
+    expect(within(dfu!).getByTestId('device-usb-protocol')).toHaveTextContent('DFU');
+    expect(dfu).toHaveTextContent('USB');
+    expect(within(dfu!).queryByRole('button', { name: /Refresh|Remove/ })).toBeNull();
+    expect(within(jetson!).getByTestId('device-usb-protocol')).toHaveTextContent('Another tool');
+    expect(within(jetson!).getByTestId('device-usb-advice')).toHaveTextContent("NVIDIA's flash tools");
+  });
+
   it('removes and refreshes a device from the keyboard', async () => {
     const user = userEvent.setup();
     const { fake } = renderApp({ hash: '#/devices' });

@@ -3,6 +3,8 @@ import type { ChainStatus } from '../../../core/eventlog/chain';
 import type { Result } from '../../../core/result';
 import type {
   DeckhandApi,
+  DeployableTarget,
+  DeployRunView,
   DeviceView,
   EventName,
   EventPayloads,
@@ -45,6 +47,14 @@ export interface FakeBridge {
   };
   /** The device list; 'devices.add' appends an `unconfirmed` TLS device seen with `fingerprint`. */
   readonly devices: { list: DeviceView[]; fingerprint: string };
+  /** Deploy targets, runs (newest first) and the overview; 'deploy.start' adds a running run. */
+  readonly deploy: {
+    targets: DeployableTarget[];
+    runs: DeployRunView[];
+    overview: VerbOutput<'overview.summary'>;
+    /** The plan of each device (default: deploy). */
+    planOf: (device: string) => VerbOutput<'deploy.plan'>['devices'][number];
+  };
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
 }
 
@@ -79,6 +89,54 @@ export function makeDevice(uri: string, patch: Partial<DeviceView> = {}): Device
     },
     lastSeen: '2026-01-01T00:00:00.000Z',
     error: null,
+    ...patch,
+  };
+}
+
+/** A deployable target for renderer tests. */
+export function makeTarget(
+  name: string,
+  version: string,
+  patch: Partial<DeployableTarget> = {},
+): DeployableTarget {
+  return {
+    path: `${name}-${version}.tar`,
+    kind: 'release',
+    name,
+    version,
+    sha256: 'a'.repeat(64),
+    length: 262_144,
+    importId: 1,
+    hardware: ['jetson-orin'],
+    installMethod: 'archive',
+    bundleExpires: '2027-01-01T00:00:00.000Z',
+    ...patch,
+  };
+}
+
+/** A run of `target` on `devices`, every device at `outcome` unless `patch` says otherwise. */
+export function makeRun(
+  id: string,
+  target: DeployableTarget,
+  devices: readonly (Partial<DeployRunView['devices'][number]> & { readonly device: string })[],
+  patch: Partial<DeployRunView> = {},
+): DeployRunView {
+  return {
+    id,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    target,
+    concurrency: devices.length,
+    status: 'running',
+    finishedAt: null,
+    devices: devices.map((d) => ({
+      step: 'queued',
+      outcome: 'pending',
+      errorCode: null,
+      reason: null,
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      progress: null,
+      ...d,
+    })),
     ...patch,
   };
 }
@@ -138,7 +196,69 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
       error: { code: 'not_found', message: `${uri} is not in the device list.` },
     } as const);
 
+  const deploy: FakeBridge['deploy'] = {
+    targets: [],
+    runs: [],
+    overview: { devices: [], dora: [] },
+    planOf: (device) => ({ device, action: 'deploy', code: null, reason: 'edge-app 1.0.0 → 1.1.0' }),
+  };
+  const startRun = (targetRef: { importId: number; path: string }, devices: readonly string[]) => {
+    const target = deploy.targets.find((t) => t.importId === targetRef.importId && t.path === targetRef.path);
+    if (!target)
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'not_found', message: 'No such target.' },
+      } as const);
+    const run = makeRun(
+      `run-${deploy.runs.length + 1}`,
+      target,
+      devices.map((device) => ({ device })),
+    );
+    deploy.runs = [run, ...deploy.runs];
+    return reply(run);
+  };
+
   const api = {
+    'deploy.targets': (input: undefined) => {
+      calls.push({ verb: 'deploy.targets', input });
+      return reply({ targets: [...deploy.targets] });
+    },
+    'deploy.plan': (input: VerbInput<'deploy.plan'>) => {
+      calls.push({ verb: 'deploy.plan', input });
+      const target = deploy.targets.find((t) => t.path === input.target.path) ?? makeTarget('x', '0');
+      return reply({ target, devices: input.devices.map((d) => deploy.planOf(d)) });
+    },
+    'deploy.start': (input: VerbInput<'deploy.start'>) => {
+      calls.push({ verb: 'deploy.start', input });
+      return startRun(input.target, input.devices);
+    },
+    'deploy.cancel': (input: VerbInput<'deploy.cancel'>) => {
+      calls.push({ verb: 'deploy.cancel', input });
+      return reply({ cancelled: true });
+    },
+    'deploy.runs': (input: VerbInput<'deploy.runs'>) => {
+      calls.push({ verb: 'deploy.runs', input });
+      return reply({ runs: [...deploy.runs] });
+    },
+    'deploy.retry': (input: VerbInput<'deploy.retry'>) => {
+      calls.push({ verb: 'deploy.retry', input });
+      const run = deploy.runs.find((r) => r.id === input.runId);
+      const again = run?.devices.filter((d) => d.outcome !== 'committed' && d.outcome !== 'refused') ?? [];
+      return run
+        ? startRun(
+            run.target,
+            again.map((d) => d.device),
+          )
+        : startRun({ importId: -1, path: '' }, []);
+    },
+    'deploy.rollback': (input: VerbInput<'deploy.rollback'>) => {
+      calls.push({ verb: 'deploy.rollback', input });
+      return reply({ detail: 'Rolled back to slot a (edge-app 1.0.0).' });
+    },
+    'overview.summary': (input: undefined) => {
+      calls.push({ verb: 'overview.summary', input });
+      return reply(deploy.overview);
+    },
     'app.info': (input: undefined) => {
       calls.push({ verb: 'app.info', input });
       return reply({
@@ -291,6 +411,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     },
     bundles,
     devices: deviceState,
+    deploy,
     emit: (event, payload) => emit(event, payload),
   };
 }

@@ -17,11 +17,18 @@ import {
   Text,
   TextField,
 } from '@radix-ui/themes';
-import { CrossCircledIcon, ExclamationTriangleIcon, ReloadIcon } from '@radix-ui/react-icons';
+import {
+  CrossCircledIcon,
+  ExclamationTriangleIcon,
+  InfoCircledIcon,
+  ReloadIcon,
+} from '@radix-ui/react-icons';
 import type { DeviceView } from '../../bridge';
 import { useStores } from '../../state/stores-context';
+import { assertNever } from '../../ui/assert-never';
 import { formatLocalTime } from '../../ui/format-time';
 import { ErrorCallout } from '../../ui/error-callout';
+import { SerialConsole } from './serial-console';
 
 const STATE_BADGE: Record<DeviceView['state'], { label: string; color: 'green' | 'amber' | 'gray' | 'red' }> =
   {
@@ -79,8 +86,17 @@ export function DevicesScreen() {
           ))}
         </ul>
       )}
+      <SerialConsole suggestedPorts={serialPortsOf(devices ?? [])} />
     </Flex>
   );
+}
+
+/** Device paths of the serial devices in the list, offered in the console's port field. */
+function serialPortsOf(devices: readonly DeviceView[]): string[] {
+  const ports = devices
+    .map((device) => /^(?:smp\+)?serial:\/\/(\/[^?]+)/.exec(device.uri)?.[1])
+    .filter((port): port is string => port !== undefined);
+  return [...new Set(ports)];
 }
 
 function AddDeviceForm() {
@@ -146,7 +162,7 @@ function DeviceCard({ device }: { readonly device: DeviceView }) {
           </Flex>
           <Flex gap="2" align="center" wrap="wrap">
             <Badge size="3" color="gray" highContrast>
-              {device.link === 'tcp' ? 'Network (TLS)' : 'Serial'}
+              {linkLabel(device.link)}
             </Badge>
             {device.source !== 'manual' && (
               <Badge size="3" color="blue" highContrast>
@@ -219,7 +235,17 @@ function DeviceCard({ device }: { readonly device: DeviceView }) {
           </Callout.Root>
         )}
 
+        {device.usb?.advice && (
+          <Callout.Root color="blue" highContrast data-testid="device-usb-advice">
+            <Callout.Icon>
+              <InfoCircledIcon aria-hidden />
+            </Callout.Icon>
+            <Callout.Text>{device.usb.advice}</Callout.Text>
+          </Callout.Root>
+        )}
+
         <DataList.Root size="3" orientation={{ initial: 'vertical', sm: 'horizontal' }}>
+          {device.usb && <UsbItems usb={device.usb} />}
           {device.identity && (
             <>
               <Item label="Hardware" value={device.identity.hardware} />
@@ -261,16 +287,19 @@ function DeviceCard({ device }: { readonly device: DeviceView }) {
         </DataList.Root>
 
         <Flex gap="3" wrap="wrap">
-          <Button
-            size="3"
-            variant="soft"
-            highContrast
-            disabled={busy}
-            aria-label={`Refresh ${device.uri}`}
-            onClick={() => void refresh(device.uri)}
-          >
-            <ReloadIcon aria-hidden /> Refresh
-          </Button>
+          {device.link !== 'usb' && (
+            // A USB row is there while the bus reports it; there is nothing to contact.
+            <Button
+              size="3"
+              variant="soft"
+              highContrast
+              disabled={busy}
+              aria-label={`Refresh ${device.uri}`}
+              onClick={() => void refresh(device.uri)}
+            >
+              <ReloadIcon aria-hidden /> Refresh
+            </Button>
+          )}
           {device.manual && device.state !== 'unconfirmed' && (
             <Button
               size="3"
@@ -286,6 +315,57 @@ function DeviceCard({ device }: { readonly device: DeviceView }) {
         </Flex>
       </Flex>
     </Card>
+  );
+}
+
+function linkLabel(link: DeviceView['link']): string {
+  switch (link) {
+    case 'tcp':
+      return 'Network (TLS)';
+    case 'serial':
+      return 'Serial';
+    case 'ssh':
+      return 'SSH';
+    case 'swupdate':
+      return 'SWUpdate';
+    case 'usb':
+      return 'USB';
+    case 'smp+serial':
+      return 'MCUmgr (serial)';
+    case 'smp+udp':
+      return 'MCUmgr (UDP)';
+    default:
+      return assertNever(link);
+  }
+}
+
+const USB_PROTOCOL_LABEL = { dfu: 'DFU', fastboot: 'fastboot' } as const;
+
+function UsbItems({ usb }: { readonly usb: NonNullable<DeviceView['usb']> }) {
+  return (
+    <>
+      <Item
+        label="USB id"
+        value={<Code data-testid="device-usb-id">{`${usb.vendorId}:${usb.productId}`}</Code>}
+      />
+      {usb.name !== null && <Item label="Known as" value={usb.name} />}
+      {usb.manufacturer !== null && <Item label="Manufacturer" value={usb.manufacturer} />}
+      {usb.product !== null && <Item label="Product" value={usb.product} />}
+      {usb.serialNumber !== null && <Item label="Serial number" value={usb.serialNumber} />}
+      <Item
+        label="Flashed with"
+        value={
+          <Badge
+            size="2"
+            color={usb.protocol === null ? 'gray' : 'blue'}
+            highContrast
+            data-testid="device-usb-protocol"
+          >
+            {usb.protocol === null ? 'Another tool (see advice)' : USB_PROTOCOL_LABEL[usb.protocol]}
+          </Badge>
+        }
+      />
+    </>
   );
 }
 

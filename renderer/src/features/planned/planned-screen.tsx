@@ -6,20 +6,13 @@ import { Badge, Card, Flex, Heading, Text } from '@radix-ui/themes';
 import { SCREENS, type ScreenId } from '../../app/screens';
 
 /** The screens this component stands in for. */
-export type PlannedScreenId = Exclude<ScreenId, 'logs' | 'settings' | 'sync' | 'bundles' | 'devices'>;
+export type PlannedScreenId = Exclude<
+  ScreenId,
+  'logs' | 'settings' | 'sync' | 'bundles' | 'devices' | 'overview' | 'deploy'
+>;
 
 /** What each planned screen will hold, and when it arrives. */
 const PLANS: Readonly<Record<PlannedScreenId, { readonly purpose: string; readonly arrives: string }>> = {
-  overview: {
-    purpose:
-      'A summary of the work on this laptop: the bundle on hand, the devices in reach, recent deploys and whether the deploy log is ready to sync.',
-    arrives: 'The overview arrives once bundles, devices and deploys are in place.',
-  },
-  deploy: {
-    purpose:
-      'Deploy a release or model to one or more devices, with progress per device, automatic rollback when a device fails its health check, and signed receipts.',
-    arrives: 'Deploying arrives with the deploy feature.',
-  },
   diagnostics: {
     purpose:
       'Run an inference load test on a device and compare latency, throughput, errors and GPU memory with the model’s targets.',

@@ -154,7 +154,7 @@ describe('USB discovery', () => {
     expect(events).toEqual([
       {
         type: 'found',
-        uri: 'usb://0483:df11/3574364C3034',
+        uri: 'usb://0483:df11/3574364C3034?protocol=dfu',
         transport: 'usb',
         label: 'STMicroelectronics STM32 BOOTLOADER (0483:df11)',
         details: {
@@ -163,22 +163,39 @@ describe('USB discovery', () => {
           serialNumber: '3574364C3034',
           manufacturer: 'STMicroelectronics',
           product: 'STM32 BOOTLOADER',
+          name: 'STM32 system bootloader (DfuSe)',
+          protocol: 'dfu',
+          advice: expect.stringContaining('STM32 in DFU mode'),
         },
       },
-      { type: 'lost', uri: 'usb://0483:df11/3574364C3034' },
+      { type: 'lost', uri: 'usb://0483:df11/3574364C3034?protocol=dfu' },
     ]);
   });
 
   it('reports devices already plugged in, and scans them', async () => {
     const host = new FakeUsbHost();
-    host.devices = [{ vendorId: 0x18d1, productId: 0x4ee0 }];
+    host.devices = [
+      { vendorId: 0x18d1, productId: 0x4ee0 },
+      { vendorId: 0x0955, productId: 0x7023 },
+      { vendorId: 0x046d, productId: 0xc52b },
+    ];
     const events: DiscoveryEvent[] = [];
     const stop = createUsbSource({ host: async () => host }).start((e) => events.push(e));
     await tick();
     stop();
-    expect(events.map((e) => e.uri)).toEqual(['usb://18d1:4ee0']);
+    expect(events.map((e) => e.uri)).toEqual([
+      'usb://18d1:4ee0?protocol=fastboot',
+      'usb://0955:7023',
+      'usb://046d:c52b',
+    ]);
+    const jetson = events[1] as Extract<DiscoveryEvent, { type: 'found' }>;
+    expect(jetson.label).toBe('NVIDIA Jetson AGX Orin in recovery mode (0955:7023)');
+    expect(jetson.details?.['advice']).toContain("NVIDIA's tools");
+    expect(jetson.details?.['protocol']).toBeUndefined();
     expect((await createUsbSource({ host: async () => host }).scan(10)).map((c) => c.uri)).toEqual([
-      'usb://18d1:4ee0',
+      'usb://18d1:4ee0?protocol=fastboot',
+      'usb://0955:7023',
+      'usb://046d:c52b',
     ]);
     expect(usbUri({ vendorId: 1, productId: 2, serialNumber: 'a/b' })).toBe('usb://0001:0002/a%2Fb');
   });

@@ -46,6 +46,17 @@ function spyHandlers(): { readonly [V in keyof VerbHandlers]: VerbHandlers[V] & 
     'devices.remove': vi.fn(() => ({ removed: false })),
     'devices.refresh': vi.fn(() => ({ devices: [] })),
     'devices.confirmFingerprint': vi.fn(() => ({}) as never),
+    'deploy.targets': vi.fn(() => ({ targets: [] })),
+    'deploy.plan': vi.fn(() => ({}) as never),
+    'deploy.start': vi.fn(() => ({}) as never),
+    'deploy.cancel': vi.fn(() => ({ cancelled: false })),
+    'deploy.runs': vi.fn(() => ({ runs: [] })),
+    'deploy.retry': vi.fn(() => ({}) as never),
+    'deploy.rollback': vi.fn(() => ({ detail: '' })),
+    'overview.summary': vi.fn(() => ({ devices: [], dora: [] })),
+    'console.open': vi.fn(() => ({}) as never),
+    'console.write': vi.fn(() => ({ written: 0 })),
+    'console.close': vi.fn(() => ({ closed: false })),
   };
 }
 
