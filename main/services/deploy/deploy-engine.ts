@@ -68,6 +68,7 @@ const PINNED_SCHEMES: ReadonlySet<DeviceUri['scheme']> = new Set(['tcp', 'ssh'])
 export class DeployEngine {
   readonly #deps: DeployEngineDeps;
   readonly #live = new Map<string, LiveRun>();
+  readonly #links = new Set<DeviceLink>();
   readonly #clock: () => Date;
   #closed = false;
 
@@ -206,6 +207,8 @@ export class DeployEngine {
   close(): void {
     this.#closed = true;
     for (const run of this.#live.values()) run.abort.abort();
+    // Drop the connections as a killed process would: requests in flight are not waited for.
+    for (const link of this.#links) void link.close();
   }
 
   #launch(run: DeployRunView): void {
@@ -278,6 +281,7 @@ export class DeployEngine {
       this.#update(runId, device, { step: next, outcome: 'running', ...update });
     };
     const link = new DeviceLink(this, device, signal, this.#deps.retry);
+    this.#links.add(link);
     try {
       set('connecting');
       const snapshot = await link.run((s) => s.snapshot());
@@ -388,6 +392,7 @@ export class DeployEngine {
         this.#fail(runId, view, device, step, data, installed);
       }
     } finally {
+      this.#links.delete(link);
       await link.close();
     }
   }
