@@ -77,6 +77,7 @@ export async function connectAgent(uri: AgentUri, options: ConnectOptions): Prom
       uri.path,
       (chunk) => link?.receive(chunk),
       () => undefined,
+      uri.baud,
     );
     const opened = new ReliableLink({
       lineBytesPerSec: uri.pace ? uri.baud / 10 : 0,
