@@ -29,6 +29,24 @@ describe('nvidia-smi --query-gpu CSV', () => {
     expect(nvidiaSmiArgs(null)).not.toContain('-lms');
   });
 
+  it('reads a real H100 recording in the agent’s own field order (one -lms process)', () => {
+    const text = fixture('nvidia-smi/h100-query-gpu-noheader-nounits-lms.csv');
+    const lines = text.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(3);
+    const gpus = parseNvidiaSmiCsv(lines[0] as string, NVIDIA_SMI_QUERY_FIELDS);
+    expect(gpus).toEqual([
+      {
+        index: 0,
+        name: 'NVIDIA H100 80GB HBM3',
+        utilizationPct: 0,
+        memoryUsedMb: 0,
+        memoryTotalMb: 81559,
+        temperatureC: 49,
+        powerW: 80.97,
+      },
+    ]);
+  });
+
   it('reads two GPUs and turns [Not Supported] into null, not zero', () => {
     const gpus = parseNvidiaSmiCsv(fixture('nvidia-smi/two-gpus-not-supported.csv'), NETDATA_FIELDS);
     expect(gpus).toHaveLength(2);
