@@ -27,6 +27,8 @@ export const MGMT_ERR = {
   ECORRUPT: 9,
   EBUSY: 10,
   EACCESSDENIED: 11,
+  UNSUPPORTED_TOO_OLD: 12,
+  UNSUPPORTED_TOO_NEW: 13,
 } as const;
 
 /** Image management group result codes (IMG_MGMT_ERR_*, SMP v2). */

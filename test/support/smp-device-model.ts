@@ -48,6 +48,8 @@ export interface SmpDeviceOptions {
   readonly bufSize?: number;
   /** Whether the device has the MCUmgr params command (CONFIG_MCUMGR_GRP_OS_MCUMGR_PARAMS; default true). */
   readonly paramsCommand?: boolean;
+  /** Whether the firmware speaks SMP v2 (default true); without it a v2 request gets MGMT_ERR_UNSUPPORTED_TOO_NEW. */
+  readonly smpV2?: boolean;
   /** Milliseconds the device is silent while it reboots (default 100). */
   readonly bootMs?: number;
 }
@@ -58,6 +60,7 @@ export class SmpDeviceModel {
   readonly bufSize: number;
   readonly #params: boolean;
   readonly #bootMs: number;
+  readonly #v2: boolean;
   #slot0: Slot;
   #slot0Confirmed = true;
   #slot1: Slot | null = null;
@@ -78,6 +81,7 @@ export class SmpDeviceModel {
     this.bufSize = options.bufSize ?? 384;
     this.#params = options.paramsCommand ?? true;
     this.#bootMs = options.bootMs ?? 100;
+    this.#v2 = options.smpV2 ?? true;
     this.#slot0 = { bytes: options.initialImage, info: parseMcubootImage(options.initialImage) };
   }
 
@@ -119,6 +123,11 @@ export class SmpDeviceModel {
           command: header.command,
         },
         response,
+      );
+    if (header.version === 1 && !this.#v2)
+      return encodeSmpPacket(
+        { ...header, op: header.op === SMP_OP.read ? SMP_OP.readResponse : SMP_OP.writeResponse, version: 0 },
+        { rc: MGMT_ERR.UNSUPPORTED_TOO_NEW },
       );
     const imageError = (rc: number): SmpBody =>
       header.version === 1 ? { err: { group: SMP_GROUP.image, rc } } : { rc: imageErrToMgmtErr(rc) };

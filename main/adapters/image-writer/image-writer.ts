@@ -193,6 +193,12 @@ async function guardTarget(
   kernel: KernelPaths | undefined,
 ): Promise<void> {
   const info = await stat(path).catch(() => null);
+  // A missing /dev node is a drive that is gone, never a file to create in /dev.
+  if (info === null && path.startsWith('/dev/'))
+    throw new DeckhandError(
+      'unplugged',
+      `${path} is not there: the drive was unplugged. Plug it in and pick it again.`,
+    );
   if (info?.isBlockDevice()) {
     const disks = disksOfBlockDevice(path, kernel) ?? [];
     const usage = readDiskUsage(sources, kernel);
@@ -358,35 +364,45 @@ async function pump(
   return { written, totalIn: position };
 }
 
-/** Reads the written extents back through the direct descriptor; returns their SHA-256. */
+/**
+ * Reads the written extents back through the direct descriptor; returns their SHA-256. Several
+ * reads are in flight while one block is hashed, so the drive's queue never runs dry.
+ */
 async function readBack(
   drive: DriveTarget,
   extents: readonly { offset: number; length: number }[],
   signal: AbortSignal | undefined,
   onBytes: (n: number) => void,
 ): Promise<string> {
+  const depth = 4;
   const hash = createHash('sha256');
-  const buffers = [alignedBuffer(BLOCK + DIRECT_ALIGN), alignedBuffer(BLOCK + DIRECT_ALIGN)];
-  let pending: Promise<{ buffer: Buffer; skip: number; length: number }> | null = null;
-  const start = (extent: { offset: number; length: number }, index: number) => {
+  const buffers = Array.from({ length: depth }, () => alignedBuffer(BLOCK + DIRECT_ALIGN));
+  const start = (index: number): Promise<{ buffer: Buffer; skip: number; length: number }> => {
+    const extent = extents[index]!;
     const alignedStart = Math.floor(extent.offset / DIRECT_ALIGN) * DIRECT_ALIGN;
     const skip = extent.offset - alignedStart;
     const span = Math.ceil((skip + extent.length) / DIRECT_ALIGN) * DIRECT_ALIGN;
-    const buffer = buffers[index % 2]!;
+    const buffer = buffers[index % depth]!;
     return drive.read(buffer, span, alignedStart).then((got) => {
       if (got < skip + extent.length)
         throw new DeckhandError('hash_mismatch', `${drive.path} ended before the image did when read back.`);
       return { buffer, skip, length: extent.length };
     });
   };
-  // Read the next extent while hashing this one.
-  for (let i = 0; i < extents.length; i += 1) {
-    if (signal?.aborted) throw new DeckhandError('cancelled', 'Verification was cancelled.');
-    pending ??= start(extents[i]!, i);
-    const done = await pending;
-    pending = i + 1 < extents.length ? start(extents[i + 1]!, i + 1) : null;
-    hash.update(done.buffer.subarray(done.skip, done.skip + done.length));
-    onBytes(done.length);
+  const inFlight: Promise<{ buffer: Buffer; skip: number; length: number }>[] = [];
+  for (let i = 0; i < Math.min(depth - 1, extents.length); i += 1) inFlight.push(start(i));
+  try {
+    for (let i = 0; i < extents.length; i += 1) {
+      if (signal?.aborted) throw new DeckhandError('cancelled', 'Verification was cancelled.');
+      // Block i+depth-1 reuses the buffer of block i-1, which is hashed by now.
+      if (i + depth - 1 < extents.length) inFlight.push(start(i + depth - 1));
+      const done = await inFlight.shift()!;
+      hash.update(done.buffer.subarray(done.skip, done.skip + done.length));
+      onBytes(done.length);
+    }
+  } finally {
+    // Reads still in flight after a failure must not reject unobserved.
+    await Promise.allSettled(inFlight);
   }
   return hash.digest('hex');
 }

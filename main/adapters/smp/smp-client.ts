@@ -60,7 +60,7 @@ export class SmpClient {
   readonly #transport: SmpTransport;
   readonly #timeoutMs: number;
   readonly #attempts: number;
-  readonly #version: 0 | 1;
+  #version: 0 | 1;
   #sequence = 0;
   #packetBytes: number;
   readonly #waiting = new Map<number, (body: SmpBody, group: number) => void>();
@@ -208,6 +208,12 @@ export class SmpClient {
         this.#transport.send(packet);
       });
       if (answer === null) continue;
+      if (this.#version === 1 && answer.body['rc'] === MGMT_ERR.UNSUPPORTED_TOO_NEW) {
+        // A device with SMP v1 only: speak v1 from now on and ask again.
+        this.#version = 0;
+        attempt -= 1;
+        continue;
+      }
       throwIfError(answer.body, group);
       return answer.body;
     }

@@ -26,11 +26,11 @@ type SmpUri = Extract<DeviceUri, { scheme: 'smp+serial' | 'smp+udp' }>;
 /** Opens the transport a `smp+serial` or `smp+udp` URI names. */
 export async function openSmpTransport(uri: SmpUri): Promise<SmpTransport> {
   return uri.scheme === 'smp+serial'
-    ? openSerialTransport(uri.path, uri.uri)
+    ? openSerialTransport(uri.path, uri.baud, uri.uri)
     : openUdpTransport(uri.host, uri.port);
 }
 
-function openSerialTransport(path: string, shown: string): SmpTransport {
+function openSerialTransport(path: string, baud: number, shown: string): SmpTransport {
   const decoder = new SerialPacketDecoder();
   let handler: (packet: Buffer) => void = () => undefined;
   let stream;
@@ -42,8 +42,10 @@ function openSerialTransport(path: string, shown: string): SmpTransport {
         for (const event of decoder.push(chunk)) if (event.kind === 'packet') handler(event.packet);
       },
       () => undefined,
+      baud,
     );
   } catch (error) {
+    if (error instanceof DeckhandError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new DeckhandError(
       code === 'ENOENT' ? 'not_found' : 'link_lost',

@@ -85,10 +85,10 @@ describe('image writer on files', () => {
   );
   it.skipIf(!tools)('decompresses .gz, .xz, .zst and .zip as a stream and verifies each', async () => {
     const dir = tempDir();
-    const image = makeImage(3 * 1024 * 1024 + 512, 2);
+    const image = makeImage(1536 * 1024 + 512, 2);
     writeFileSync(join(dir, 'os.img'), image);
     writeFileSync(join(dir, 'os.img.gz'), gzipSync(image));
-    execFileSync('xz', ['-k', '-1', '-T1', join(dir, 'os.img')]);
+    execFileSync('xz', ['-k', '-0', '-T1', join(dir, 'os.img')]);
     execFileSync('zstd', ['-q', '-k', join(dir, 'os.img')]);
     execFileSync('zip', ['-q', '-j', join(dir, 'os.zip'), join(dir, 'os.img')]);
     for (const name of ['os.img.gz', 'os.img.xz', 'os.img.zst', 'os.zip']) {
@@ -153,6 +153,9 @@ describe('image writer on files', () => {
       [true, null],
     ]);
     expect(readFileSync(join(dir, 'sub', 'b.bin')).equals(image)).toBe(true);
+    // A drive that is gone is reported as such, not created as a file under /dev.
+    const gone = await writeImage({ source: join(dir, 'os.img'), targets: ['/dev/deckhand-no-such-drive'] });
+    expect(gone.results[0]?.error?.code).toBe('unplugged');
     expect(statSync(join(dir, 'os.img')).size).toBe(image.length);
   });
 

@@ -166,6 +166,13 @@ for (const transport of ['serial', 'udp'] as const) {
       expect(small.largestRequest).toBeGreaterThan(200);
       expect(big.largestRequest).toBeGreaterThan(3500);
       expect(big.largestRequest).toBeLessThanOrEqual(4096);
+      // A firmware with SMP v1 only: the client falls back to v1 and carries on.
+      const v1Only = new SmpDeviceModel({
+        initialImage: image('1.0.0', 500, 15),
+        smpV2: false,
+        bufSize: 1024,
+      });
+      expect((await connect(await serve(v1Only, transport))).packetBytes).toBe(1024);
       // Without the params command, the client keeps Zephyr's default buffer size.
       const plain = new SmpDeviceModel({ initialImage: image('1.0.0', 500, 10), paramsCommand: false });
       expect((await connect(await serve(plain, transport))).packetBytes).toBe(384);
