@@ -3,7 +3,7 @@
  * as its own process on a data folder where the HQ root is pinned and the devices are trusted. Through
  * the UI: import the bundle, deploy a release to all 8 in parallel (all commit); deploy a release whose
  * health check fails on one device (it rolls back, with the reason shown, while the others commit);
- * then kill the host with SIGKILL mid-transfer, start it again, and see the run reconciled from the
+ * deploy a model to one device and roll it back on request; then kill the host with SIGKILL mid-transfer, start it again, and see the run reconciled from the
  * devices, each device's own state read back with `deckhand devices`: none is left half-installed.
  * Screenshots go to test/artifacts/screenshots/deploy-*.png.
  */
@@ -51,19 +51,25 @@ test.describe('Deploy', () => {
     dataDir = join(workspace, 'laptop');
     bundle = await writeFleetBundle(workspace, BIG_RELEASE_BYTES);
     // Device 1's camera is missing: edge-app 1.2.0's health check fails there and only there.
-    agents = await Promise.all(
+    const started = await Promise.allSettled(
       Array.from({ length: DEVICES }, (_, i) =>
         startAgentProcess(workspace, bundle.rootFile, i, i === 0 ? { [CAMERA_FAULT_ENV]: 'missing' } : {}),
       ),
     );
+    // Keep every agent that did start, so afterAll stops it even when another failed.
+    agents = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     // The laptop trusts HQ's root and has met the devices (their fingerprints were compared).
     const backend = openBackend({ dataDir, host: 'cli', version: '0.0.0-e2e' });
     try {
       backend.bundles.pin(bundle.rootFile);
-      for (const agent of agents) {
-        await backend.devices.add(agent.uri);
-        await backend.devices.confirmFingerprint(agent.uri, agent.fingerprint);
-      }
+      await Promise.all(
+        agents.map(async (agent) => {
+          await backend.devices.add(agent.uri);
+          await backend.devices.confirmFingerprint(agent.uri, agent.fingerprint);
+        }),
+      );
     } finally {
       backend.close();
     }
@@ -88,28 +94,33 @@ test.describe('Deploy', () => {
   }
 
   /**
-   * Selects the 8 agents by filtering on their serial numbers: the host also lists the machine's own
-   * serial ports, which are no devices of this test.
+   * Selects devices by filtering on their serial numbers ('DEMO-' for all 8): the host also lists
+   * the machine's own serial ports, which are no devices of this test.
    */
-  async function selectDemoDevices(): Promise<void> {
-    await page.getByRole('textbox', { name: 'Filter devices' }).fill('DEMO-');
-    await expect(page.getByTestId('deploy-device')).toHaveCount(DEVICES);
+  async function selectDevices(filter: string, count: number): Promise<void> {
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('textbox', { name: 'Filter devices' }).fill(filter);
+    await expect(page.getByTestId('deploy-device')).toHaveCount(count);
     await page.getByRole('button', { name: 'Select all shown' }).click();
-    await expect(page.getByText(new RegExp(`^${DEVICES} of \\d+ selected$`))).toBeVisible();
+    await expect(page.getByText(new RegExp(`^${count} of \\d+ selected$`))).toBeVisible();
   }
 
-  /** Chooses a target and every device, checks compatibility and starts. */
-  async function deployToAll(version: string): Promise<void> {
+  /** Chooses a target and devices, checks compatibility (all to deploy) and starts. */
+  async function deploy(target: string, filter = 'DEMO-', count = DEVICES): Promise<void> {
     await page.goto(`${host.origin}/#/deploy`);
-    await page.getByRole('radio', { name: `edge-app ${version}` }).click();
-    await selectDemoDevices();
+    await page.getByRole('radio', { name: target }).click();
+    await selectDevices(filter, count);
     await page.getByRole('button', { name: 'Check compatibility' }).click();
     await expect(page.getByTestId('deploy-plan-action').filter({ hasText: 'Will deploy' })).toHaveCount(
-      DEVICES,
+      count,
     );
-    await page.getByRole('button', { name: `Deploy to ${DEVICES} devices` }).click();
+    await page
+      .getByRole('button', { name: count === 1 ? 'Deploy to 1 device' : `Deploy to ${count} devices` })
+      .click();
     // The new run replaces the one shown before.
-    await expect(page.getByTestId('deploy-run')).toContainText(`edge-app ${version} on ${DEVICES} devices`);
+    await expect(page.getByTestId('deploy-run')).toContainText(
+      `${target} on ${count} ${count === 1 ? 'device' : 'devices'}`,
+    );
   }
 
   test('imports the bundle and deploys a release to all 8 devices in parallel, all committed', async () => {
@@ -120,12 +131,12 @@ test.describe('Deploy', () => {
     await expect(page.getByTestId('import-outcome')).toContainText('Imported e2e-site.dhb');
 
     await page.goto(`${host.origin}/#/deploy`);
-    await expect(page.getByTestId('deploy-target')).toHaveCount(3);
+    await expect(page.getByTestId('deploy-target')).toHaveCount(4);
     await page.getByRole('radio', { name: 'edge-app 1.1.0' }).click();
     // The filter narrows the checklist by hardware.
     await page.getByRole('textbox', { name: 'Filter devices' }).fill('rpi-cm4');
     await expect(page.getByTestId('deploy-device')).toHaveCount(3);
-    await selectDemoDevices();
+    await selectDevices('DEMO-', DEVICES);
     await page.getByRole('button', { name: 'Check compatibility' }).click();
     await expect(page.getByTestId('deploy-plan-row')).toHaveCount(DEVICES);
     await expect(page.getByTestId('deploy-plan-action').filter({ hasText: 'Will deploy' })).toHaveCount(
@@ -154,7 +165,7 @@ test.describe('Deploy', () => {
 
   test('a release whose health check fails rolls back on its device with the reason, while the others commit', async () => {
     test.setTimeout(60_000);
-    await deployToAll('1.2.0');
+    await deploy('edge-app 1.2.0');
     const run = page.getByTestId('deploy-run');
     await expect(run).toHaveAttribute('data-status', 'finished', { timeout: 45_000 });
     await expect(run.getByTestId('deploy-count-committed')).toHaveText(`${DEVICES - 1} committed`);
@@ -170,14 +181,27 @@ test.describe('Deploy', () => {
     expect(await undersizedControls(page), 'deploy-rolled-back: controls under 44 px').toEqual([]);
   });
 
+  test('a model deployed to one device is rolled back on request', async () => {
+    test.setTimeout(60_000);
+    await deploy('detector 1.0.0', 'DEMO-002', 1);
+    const run = page.getByTestId('deploy-run');
+    await expect(run).toHaveAttribute('data-status', 'finished', { timeout: 30_000 });
+    await expect(run.getByTestId('deploy-count-committed')).toHaveText('1 committed');
+    await run.getByRole('button', { name: `Roll back ${agents[1]!.uri}` }).click();
+    await expect(page.getByTestId('deploy-notice')).toContainText(
+      'Rolled back (requested by the technician); the device runs its previous model.',
+    );
+    await expect(page.getByTestId('deploy-error')).toHaveCount(0);
+  });
+
   test('a host killed mid-transfer resumes the run from the devices, none left half-installed', async () => {
     test.setTimeout(90_000);
-    await deployToAll('1.3.0');
+    await deploy('edge-app 1.3.0');
     // Wait until bytes are moving, then cut the power.
     await expect(
       page
         .getByTestId('deploy-device-step')
-        .filter({ hasText: /Sending .*\(\d+%\)/ })
+        .filter({ hasText: /Sending .*\([1-9]\d?%\)/ })
         .first(),
     ).toBeVisible({
       timeout: 20_000,

@@ -118,12 +118,12 @@ export function createDeployStore(api: DeployApi): StoreApi<DeployState> {
           api['deploy.targets'](undefined),
           api['deploy.runs']({ limit: RUN_HISTORY_LIMIT }),
         ]);
-        if (!targets.ok) set({ error: targets.error, targets: get().targets ?? [] });
+        if (!targets.ok) set({ error: targets.error });
         else {
           const keep = targets.value.targets.some((t) => targetKey(t) === get().targetKey);
           set({ targets: targets.value.targets, ...(keep ? {} : { targetKey: null, plan: null }) });
         }
-        if (!runs.ok) set({ error: runs.error, runs: get().runs ?? [] });
+        if (!runs.ok) set({ error: runs.error });
         else {
           const list = runs.value.runs;
           const shown = get().shownRunId;

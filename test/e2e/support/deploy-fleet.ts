@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,7 @@ export interface FleetBundle {
 /**
  * Writes the bundle: edge-app 1.1.0 (passes health), 1.2.0 (fails health on a device started with
  * CAMERA_FAULT_ENV=missing, passes elsewhere) and 1.3.0 (passes; `bigBytes` so a run is long enough
- * to be interrupted mid-transfer).
+ * to be interrupted mid-transfer), and the model detector 1.0.0.
  */
 export async function writeFleetBundle(workspace: string, bigBytes: number): Promise<FleetBundle> {
   const now = new Date();
@@ -80,6 +80,20 @@ export async function writeFleetBundle(workspace: string, bigBytes: number): Pro
       }),
     });
   }
+  const model = join(artifacts, 'detector-1.0.0.onnx');
+  writeFileSync(model, randomBytes(64 * 1024));
+  targets.push({
+    file: model,
+    custom: targetCustomSchema.parse({
+      kind: 'model',
+      name: 'detector',
+      version: '1.0.0',
+      hardware: [...DEMO_HARDWARE],
+      createdAt: new Date(now.getTime() - 3_600_000).toISOString(),
+      sourceCommit: 'e2e-detector-1.0.0',
+      slo: { p95Ms: 50, maxErrorRate: 0.01 },
+    }),
+  });
   const bundleFile = join(workspace, 'e2e-site.dhb');
   await createBundle({
     ring,

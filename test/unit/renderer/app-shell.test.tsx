@@ -34,14 +34,6 @@ describe('app shell', () => {
     expect(screen.getByRole('heading', { level: 1, name: 'Overview' })).toBeInTheDocument();
   });
 
-  it('says honestly what a not-yet-built screen will hold, with no sample data', () => {
-    renderApp({ hash: '#/deploy' });
-    const main = screen.getByRole('main');
-    expect(main).toHaveTextContent('Deploy a release or model to one or more devices');
-    expect(main).toHaveTextContent('Deploying arrives with the deploy feature.');
-    expect(within(main).queryByRole('table')).not.toBeInTheDocument();
-  });
-
   it('navigates when a nav link is clicked', async () => {
     const user = userEvent.setup();
     renderApp({ rows: 3 });

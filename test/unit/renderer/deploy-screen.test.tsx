@@ -127,7 +127,7 @@ describe('Deploy screen', () => {
     expect(fake.calls.find((c) => c.verb === 'deploy.cancel')?.input).toEqual({ runId: started.id });
   });
 
-  it('summarises a finished run with reasons, retries the failed and rolls back a committed device', async () => {
+  it('summarises a finished run with reasons, retries the failed and rolls back a device left after install', async () => {
     const user = userEvent.setup();
     const target = makeTarget('edge-app', '1.2.0');
     const { fake } = renderApp({ hash: '#/overview' });
@@ -149,9 +149,9 @@ describe('Deploy screen', () => {
           {
             device: C,
             outcome: 'failed',
-            step: 'transfer',
-            errorCode: 'link_lost',
-            reason: 'The link dropped.',
+            step: 'reboot',
+            errorCode: 'no_reconnect',
+            reason: 'The device did not come back within 120 s after rebooting.',
           },
         ],
         { status: 'finished', finishedAt: '2026-01-01T00:05:00.000Z' },
@@ -170,16 +170,19 @@ describe('Deploy screen', () => {
     );
     const rowC = within(run).getByLabelText(`Run on ${C}`);
     expect(within(rowC).getByTestId('deploy-device-reason')).toHaveTextContent(
-      'Failed at sending: The link dropped. [link_lost]',
+      'Failed at rebooting: The device did not come back within 120 s after rebooting. [no_reconnect]',
     );
+    // A committed release raised the device's anti-rollback counter: no rollback is offered for it.
+    expect(within(run).queryByRole('button', { name: `Roll back ${A}` })).toBeNull();
     expect(screen.getAllByTestId('deploy-history-row')).toHaveLength(1);
 
-    await user.click(within(run).getByRole('button', { name: `Roll back ${A}` }));
+    await user.click(within(run).getByRole('button', { name: `Roll back ${C}` }));
     expect(await screen.findByTestId('deploy-notice')).toHaveTextContent(
-      `${A}: Rolled back to slot a (edge-app 1.0.0).`,
+      `${C}: Rolled back to slot a (edge-app 1.0.0).`,
     );
+    expect(within(run).queryByRole('button', { name: `Roll back ${C}` })).toBeNull();
     expect(fake.calls.find((c) => c.verb === 'deploy.rollback')?.input).toEqual({
-      device: A,
+      device: C,
       target: { importId: 1, path: 'edge-app-1.2.0.tar' },
     });
 

@@ -53,9 +53,17 @@ export function DeployScreen() {
         </ErrorCallout>
       )}
       {targets === null ? (
-        <Text size="4" color="gray">
-          Loading…
-        </Text>
+        error === null ? (
+          <Text size="4" color="gray">
+            Loading…
+          </Text>
+        ) : (
+          <Flex>
+            <Button size="3" highContrast onClick={() => void load()}>
+              Try again
+            </Button>
+          </Flex>
+        )
       ) : targets.length === 0 ? (
         <Card size="3" className="dh-empty" data-testid="deploy-no-targets">
           <Flex direction="column" gap="3" align="start">

@@ -130,6 +130,8 @@ function RunDevice({ run, row }: { readonly run: DeployRunView; readonly row: De
   const live = useStore(stores.deploy, (state) => state.progress[run.id]?.[row.device]);
   const rollingBack = useStore(stores.deploy, (state) => state.busy.includes(`rollback:${row.device}`));
   const rollback = useStore(stores.deploy, (state) => state.rollback);
+  const rolledBack = useStore(stores.deploy, (state) => state.notice?.device === row.device);
+  const refreshDevice = useStore(stores.devices, (state) => state.refresh);
   const outcome = describeOutcome(row.outcome);
   const active = row.outcome === 'running' || row.outcome === 'pending';
   const progress = active ? (live ?? row.progress) : null;
@@ -165,15 +167,15 @@ function RunDevice({ run, row }: { readonly run: DeployRunView; readonly row: De
             <Badge size="3" color={outcome.color} highContrast data-testid="deploy-device-outcome">
               {outcome.label}
             </Badge>
-            {row.outcome === 'committed' && !active && (
+            {canRollBack(run, row) && !rolledBack && (
               <Button
                 size="3"
                 variant="soft"
                 color="amber"
                 highContrast
-                disabled={rollingBack || run.status === 'running'}
+                disabled={rollingBack}
                 aria-label={`Roll back ${row.device}`}
-                onClick={() => void rollback(row.device, run.target)}
+                onClick={() => void rollback(row.device, run.target).then(() => refreshDevice(row.device))}
               >
                 {rollingBack ? 'Rolling back…' : 'Roll back'}
               </Button>
@@ -220,4 +222,18 @@ function RunDevice({ run, row }: { readonly run: DeployRunView; readonly row: De
       </Flex>
     </Card>
   );
+}
+
+/** Steps after which a failed release may be left pending or on trial on the device. */
+const AFTER_INSTALL: ReadonlySet<string> = new Set(['install', 'reboot', 'health', 'commit', 'rollback']);
+
+/**
+ * Whether to offer a manual rollback: a committed model returns to the model it replaced; a release
+ * that failed after its install may still be pending or on trial. A committed release has raised the
+ * device's anti-rollback counter, and the device refuses to return to an older one.
+ */
+function canRollBack(run: DeployRunView, row: DeviceRow): boolean {
+  if (run.status === 'running') return false;
+  if (row.outcome === 'committed') return run.target.kind === 'model';
+  return row.outcome === 'failed' && run.target.kind === 'release' && AFTER_INSTALL.has(row.step);
 }
