@@ -8,7 +8,16 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-const nativeAndDevicePackages = ['electron', 'better-sqlite3', 'serialport', 'usb', 'ssh2'];
+// onnxruntime-node is the agent's native inference runtime (hundreds of MB): never in core, services
+// or the renderer bundle.
+const nativeAndDevicePackages = [
+  'electron',
+  'better-sqlite3',
+  'serialport',
+  'usb',
+  'ssh2',
+  'onnxruntime-node',
+];
 
 /** Builds a no-restricted-imports rule from plain lists. */
 function restrict({ paths = [], patterns = [] }) {

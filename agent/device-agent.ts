@@ -237,7 +237,10 @@ export class DeviceAgent {
         return { lines: this.log.tail((params as { lines: number }).lines) } satisfies VerbResults['logs'];
       case 'diagnostics': {
         if (!this.#diagnostics)
-          throw new DeckhandError('not_supported', 'This agent runs without its inference server, so it has no diagnostics.');
+          throw new DeckhandError(
+            'not_supported',
+            'This agent runs without its inference server, so it has no diagnostics.',
+          );
         return this.#diagnostics.handle(params as (typeof verbParams)['diagnostics']['_output']);
       }
       default:

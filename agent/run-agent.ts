@@ -125,10 +125,12 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     sampler = options.sampler === undefined ? await createSystemSampler() : options.sampler;
     await sampler?.start();
     const server = inference;
-    const loopbackHost = isLoopbackHost(host) || host === '0.0.0.0' || host === '::' ? loopbackOf(host) : host;
+    const loopbackHost =
+      isLoopbackHost(host) || host === '0.0.0.0' || host === '::' ? loopbackOf(host) : host;
     diagnostics = new OnDeviceDiagnostics({
       models,
-      inferenceUrl: () => `http://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${server.port}`,
+      inferenceUrl: () =>
+        `http://${loopbackHost.includes(':') ? `[${loopbackHost}]` : loopbackHost}:${server.port}`,
       publicPort: () => server.port,
       sampler,
       onLog: (line) => agent.log.info(line),
@@ -136,6 +138,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     agent.attachDiagnostics(diagnostics);
   }
 
+  let closing = false;
   let serial: SerialStream | null = null;
   let serialPeer: RpcPeer | null = null;
   if (options.serialPath !== undefined) {
@@ -163,7 +166,10 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     serial = openSerialStream(
       options.serialPath,
       (chunk) => link.receive(chunk),
-      (error) => agent.log.info(`serial line error: ${error.message}`),
+      // A pty or port torn down after close() still reports an error; the agent no longer logs then.
+      (error) => {
+        if (!closing) agent.log.info(`serial line error: ${error.message}`);
+      },
     );
     agent.log.info(`listening on serial ${options.serialPath}`);
   }
@@ -174,7 +180,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     fingerprint: agent.key.fingerprint,
     inferenceUrl: inference?.url ?? null,
     close: async () => {
-      diagnostics?.stopAll();
+      closing = true;
+      await diagnostics?.stopAll();
       await sampler?.stop().catch(() => undefined);
       await inference?.close();
       await models?.close();

@@ -23,6 +23,7 @@ const MAX_OUTCOME_SAMPLES = 300;
 
 interface Run {
   readonly id: string;
+  done: Promise<void>;
   readonly windows: DiagnosticWindow[];
   readonly levels: DiagnosticLevel[];
   readonly abort: AbortController;
@@ -46,6 +47,7 @@ export interface OnDeviceDiagnosticsOptions {
 export class OnDeviceDiagnostics {
   readonly #o: OnDeviceDiagnosticsOptions;
   readonly #runs = new Map<string, Run>();
+  #closed = false;
 
   constructor(options: OnDeviceDiagnosticsOptions) {
     this.#o = options;
@@ -110,9 +112,11 @@ export class OnDeviceDiagnostics {
     }
   }
 
-  /** Stops every run (agent shutdown). */
-  stopAll(): void {
+  /** Stops every run and waits for them (agent shutdown); nothing is logged afterwards. */
+  async stopAll(): Promise<void> {
     for (const run of this.#runs.values()) run.abort.abort();
+    await Promise.all([...this.#runs.values()].map((run) => run.done));
+    this.#closed = true;
   }
 
   #start(model: string, plan: LoadPlan): string {
@@ -134,13 +138,14 @@ export class OnDeviceDiagnostics {
       state: 'running',
       outcome: null,
       error: null,
+      done: Promise.resolve(),
     };
     // Keep the last few runs only.
     for (const [id, old] of this.#runs)
       if (old.state !== 'running' && this.#runs.size >= 4) this.#runs.delete(id);
     this.#runs.set(run.id, run);
     this.#o.onLog?.(`diagnostics: run ${run.id} of ${model} started (${plan.mode} ${plan.levels.join(',')})`);
-    runOipLoadTest({
+    run.done = runOipLoadTest({
       url,
       model,
       plan,
@@ -152,12 +157,13 @@ export class OnDeviceDiagnostics {
       (outcome) => {
         run.outcome = outcome;
         run.state = 'done';
-        this.#o.onLog?.(`diagnostics: run ${run.id} finished (${outcome.totals.requests} requests)`);
+        if (!this.#closed)
+          this.#o.onLog?.(`diagnostics: run ${run.id} finished (${outcome.totals.requests} requests)`);
       },
       (error: unknown) => {
         run.error = toErrorData(error);
         run.state = 'failed';
-        this.#o.onLog?.(`diagnostics: run ${run.id} failed: ${run.error.message}`);
+        if (!this.#closed) this.#o.onLog?.(`diagnostics: run ${run.id} failed: ${run.error.message}`);
       },
     );
     return run.id;

@@ -5,11 +5,7 @@
  * models installed on the device (model-host.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import {
-  INFERENCE_HEADER,
-  decodeInferRequest,
-  encodeInferResponse,
-} from '../../core/diagnostics/oip-codec';
+import { INFERENCE_HEADER, decodeInferRequest, encodeInferResponse } from '../../core/diagnostics/oip-codec';
 import type { ModelMetadata, ServerMetadata, StatisticsResponse } from '../../core/diagnostics/oip-types';
 import { DeckhandError, type ErrorCode } from '../../core/result';
 import type { ModelHost } from './model-host';
@@ -71,7 +67,11 @@ async function handle(
   if (method === 'GET' && path === '/v2/health/live') return sendJson(res, 200, {});
   if (method === 'GET' && path === '/v2/health/ready') return sendJson(res, 200, {});
   if (method === 'GET' && (path === '/v2' || path === '/v2/')) {
-    const metadata: ServerMetadata = { name: 'deckhand-agent', version: options.version, extensions: [...SERVER_EXTENSIONS] };
+    const metadata: ServerMetadata = {
+      name: 'deckhand-agent',
+      version: options.version,
+      extensions: [...SERVER_EXTENSIONS],
+    };
     return sendJson(res, 200, metadata);
   }
   if (method === 'GET' && path === '/v2/models/stats') {
@@ -90,7 +90,9 @@ async function handle(
     }
   }
   if (action === '/stats' && method === 'GET') {
-    const installed = options.models.installed().some((m) => m.name === name && (version === undefined || m.version === version));
+    const installed = options.models
+      .installed()
+      .some((m) => m.name === name && (version === undefined || m.version === version));
     if (!installed) throw new DeckhandError('not_found', `No model ${name} is installed on this device.`);
     const body: StatisticsResponse = { model_stats: options.models.statistics(name, version) };
     return sendJson(res, 200, body);
@@ -114,10 +116,18 @@ async function handle(
       throw new DeckhandError('invalid_input', `${INFERENCE_HEADER} must be a byte count.`);
     const model = await options.models.get(name, version);
     const request = decodeInferRequest(body, headerLength);
-    const outputs = await options.models.infer(model, request.inputs, request.outputs.map((o) => o.name));
+    const outputs = await options.models.infer(
+      model,
+      request.inputs,
+      request.outputs.map((o) => o.name),
+    );
     const binary = new Map(request.outputs.map((o) => [o.name, o.binary]));
     const encoded = encodeInferResponse(
-      { modelName: model.name, modelVersion: model.version, ...(request.id === undefined ? {} : { id: request.id }) },
+      {
+        modelName: model.name,
+        modelVersion: model.version,
+        ...(request.id === undefined ? {} : { id: request.id }),
+      },
       outputs,
       (output) => binary.get(output) ?? request.binaryOutput,
     );
@@ -139,7 +149,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_INFER_BODY_BYTES) {
-        reject(new DeckhandError('message_too_large', `Inference requests are limited to ${MAX_INFER_BODY_BYTES} bytes.`));
+        reject(
+          new DeckhandError(
+            'message_too_large',
+            `Inference requests are limited to ${MAX_INFER_BODY_BYTES} bytes.`,
+          ),
+        );
         req.destroy();
         return;
       }

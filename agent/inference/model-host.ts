@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { FAULT_DELAY_MS, FAULT_ERROR_RATE } from '../../core/diagnostics/test-models';
 import { readModelMetadataProps } from '../../core/diagnostics/onnx-metadata';
@@ -16,7 +17,7 @@ import type { ModelStatistics, TensorMetadata } from '../../core/diagnostics/oip
 import { DeckhandError } from '../../core/result';
 import { currentModels } from '../slot-installer';
 
-type Ort = typeof import('onnxruntime-node');
+type Ort = typeof OrtModule;
 
 /** Execution provider preference: `auto` tries the GPU providers whose libraries are installed. */
 export type ExecutionProviderChoice = 'auto' | 'cpu' | 'cuda' | 'tensorrt';
@@ -98,7 +99,11 @@ export class ModelHost {
   }
 
   /** Runs one inference; counts it in the statistics either way. */
-  async infer(model: LoadedModel, inputs: readonly OipTensor[], wanted: readonly string[]): Promise<OipTensor[]> {
+  async infer(
+    model: LoadedModel,
+    inputs: readonly OipTensor[],
+    wanted: readonly string[],
+  ): Promise<OipTensor[]> {
     const counters = this.#countersOf(model);
     const started = process.hrtime.bigint();
     counters.requests += 1;
@@ -111,15 +116,22 @@ export class ModelHost {
         if (!meta)
           throw new DeckhandError('invalid_input', `Model ${model.name} has no input called ${input.name}.`);
         if (meta.datatype !== input.datatype)
-          throw new DeckhandError('invalid_input', `Input ${input.name} of ${model.name} is ${meta.datatype}, not ${input.datatype}.`);
+          throw new DeckhandError(
+            'invalid_input',
+            `Input ${input.name} of ${model.name} is ${meta.datatype}, not ${input.datatype}.`,
+          );
         feeds[input.name] = new ort.Tensor(ortType(input.datatype), input.data as never, [...input.shape]);
       }
       for (const meta of model.inputs)
-        if (!(meta.name in feeds)) throw new DeckhandError('invalid_input', `Input ${meta.name} of ${model.name} is missing.`);
+        if (!(meta.name in feeds))
+          throw new DeckhandError('invalid_input', `Input ${meta.name} of ${model.name} is missing.`);
       const inputDone = process.hrtime.bigint();
       if (model.faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, model.faults.delayMs));
       if (injectFailure(request, model.faults.errorRate))
-        throw new DeckhandError('internal', `Injected failure of test model ${model.name} (request ${request}).`);
+        throw new DeckhandError(
+          'internal',
+          `Injected failure of test model ${model.name} (request ${request}).`,
+        );
       const names = wanted.length > 0 ? wanted : model.outputs.map((o) => o.name);
       for (const name of names)
         if (!model.outputs.some((o) => o.name === name))
@@ -212,13 +224,19 @@ export class ModelHost {
   async #load(entry: { name: string; version: string; sha256: string }): Promise<LoadedModel> {
     const path = join(this.#o.stateDir, 'models', 'current', entry.name);
     if (!existsSync(path) || !statSync(path).isFile())
-      throw new DeckhandError('not_found', `The file of model ${entry.name} is missing on the device; deploy it again.`);
+      throw new DeckhandError(
+        'not_found',
+        `The file of model ${entry.name} is missing on the device; deploy it again.`,
+      );
     const bytes = readFileSync(path);
     let props: Map<string, string>;
     try {
       props = readModelMetadataProps(bytes);
     } catch {
-      throw new DeckhandError('bad_target', `Model ${entry.name} ${entry.version} is not an ONNX model this device can read.`);
+      throw new DeckhandError(
+        'bad_target',
+        `Model ${entry.name} ${entry.version} is not an ONNX model this device can read.`,
+      );
     }
     const ort = await this.#runtime();
     const choice = this.#o.executionProvider ?? envProvider() ?? 'auto';
@@ -230,13 +248,17 @@ export class ModelHost {
       try {
         session = await ort.InferenceSession.create(bytes, {
           executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
-          ...(this.#o.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: this.#o.intraOpNumThreads }),
+          ...(this.#o.intraOpNumThreads === undefined
+            ? {}
+            : { intraOpNumThreads: this.#o.intraOpNumThreads }),
         });
         used = provider;
         break;
       } catch (error) {
         lastError = error;
-        this.#o.onLog?.(`model ${entry.name}: execution provider ${provider} unavailable (${(error as Error).message})`);
+        this.#o.onLog?.(
+          `model ${entry.name}: execution provider ${provider} unavailable (${(error as Error).message})`,
+        );
       }
     }
     if (!session)
@@ -247,7 +269,9 @@ export class ModelHost {
     const delayMs = Number(props.get(FAULT_DELAY_MS) ?? 0);
     const errorRate = Number(props.get(FAULT_ERROR_RATE) ?? 0);
     if (delayMs > 0 || errorRate > 0)
-      this.#o.onLog?.(`model ${entry.name} is a test model with injected faults (delay ${delayMs} ms, error rate ${errorRate})`);
+      this.#o.onLog?.(
+        `model ${entry.name} is a test model with injected faults (delay ${delayMs} ms, error rate ${errorRate})`,
+      );
     this.#o.onLog?.(`model ${entry.name} ${entry.version} loaded on ${used}`);
     return {
       ...entry,
@@ -281,9 +305,17 @@ function providerCandidates(choice: ExecutionProviderChoice, ort: Ort): string[]
   const out: string[] = [];
   const binDir = ortBinaryDir();
   const supported = new Set(ort.listSupportedBackends().map((b) => b.name));
-  if (binDir !== null && supported.has('tensorrt') && existsSync(join(binDir, 'libonnxruntime_providers_tensorrt.so')))
+  if (
+    binDir !== null &&
+    supported.has('tensorrt') &&
+    existsSync(join(binDir, 'libonnxruntime_providers_tensorrt.so'))
+  )
     out.push('tensorrt');
-  if (binDir !== null && supported.has('cuda') && existsSync(join(binDir, 'libonnxruntime_providers_cuda.so')))
+  if (
+    binDir !== null &&
+    supported.has('cuda') &&
+    existsSync(join(binDir, 'libonnxruntime_providers_cuda.so'))
+  )
     out.push('cuda');
   out.push('cpu');
   return out;
@@ -335,7 +367,9 @@ function oipType(type: string): OipDatatype {
 
 function fromOrt(name: string, tensor: Tensor): OipTensor {
   const datatype = oipType(tensor.type);
-  const data = (datatype === 'BOOL' ? Uint8Array.from(tensor.data as ArrayLike<number>) : tensor.data) as TensorData;
+  const data = (
+    datatype === 'BOOL' ? Uint8Array.from(tensor.data as ArrayLike<number>) : tensor.data
+  ) as TensorData;
   return { name, datatype, shape: tensor.dims.map(Number), data };
 }
 

@@ -93,7 +93,14 @@ export function parseDuration(text: string): number {
 /** Parses `1,2,4,8` into whole numbers from 1 to 10000. */
 export function parseLevels(text: string, what: string): number[] {
   const levels = text.split(',').map((part) => Number(part.trim()));
-  if (levels.length === 0 || levels.length > 16 || levels.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000))
-    throw new DeckhandError('usage', `${what} wants up to 16 whole numbers from 1 to 10000, like 1,2,4,8; not "${text}".`);
+  if (
+    levels.length === 0 ||
+    levels.length > 16 ||
+    levels.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000)
+  )
+    throw new DeckhandError(
+      'usage',
+      `${what} wants up to 16 whole numbers from 1 to 10000, like 1,2,4,8; not "${text}".`,
+    );
   return levels;
 }

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DeckhandError, assertNever } from '../result';
+import type { OipDatatype } from './oip-types';
 
 /** The header of Triton's binary tensor extension. */
 export const INFERENCE_HEADER = 'inference-header-content-length';
@@ -27,9 +28,8 @@ export const OIP_DATATYPES = [
   'FP32',
   'FP64',
   'BYTES',
-] as const;
-/** An OIP data type. */
-export type OipDatatype = (typeof OIP_DATATYPES)[number];
+] as const satisfies readonly OipDatatype[];
+export type { OipDatatype };
 
 /** Element data of a tensor: a typed array for numbers (FP16 as raw Uint16Array), strings for BYTES. */
 export type TensorData =
@@ -69,7 +69,10 @@ export const inferRequestSchema = z.object({
   id: z.string().max(256).optional(),
   parameters,
   inputs: z.array(requestInput).min(1).max(64),
-  outputs: z.array(z.object({ name: z.string().min(1).max(256), parameters })).max(64).optional(),
+  outputs: z
+    .array(z.object({ name: z.string().min(1).max(256), parameters }))
+    .max(64)
+    .optional(),
 });
 /** The JSON part of an inference request. */
 export type InferRequestJson = z.infer<typeof inferRequestSchema>;
@@ -140,10 +143,23 @@ export function decodeInferRequest(body: Buffer, headerLength: number | null): I
     const size = input.parameters?.['binary_data_size'];
     if (size !== undefined) {
       if (typeof size !== 'number' || !Number.isInteger(size) || size < 0)
-        throw new DeckhandError('invalid_input', `Input ${input.name}: binary_data_size must be a byte count.`);
-      return { name: input.name, datatype: input.datatype, shape: input.shape, data: fromBytes(input.datatype, input.shape, reader.take(size, input.name)) };
+        throw new DeckhandError(
+          'invalid_input',
+          `Input ${input.name}: binary_data_size must be a byte count.`,
+        );
+      return {
+        name: input.name,
+        datatype: input.datatype,
+        shape: input.shape,
+        data: fromBytes(input.datatype, input.shape, reader.take(size, input.name)),
+      };
     }
-    return { name: input.name, datatype: input.datatype, shape: input.shape, data: fromJson(input.datatype, input.shape, input.data, input.name) };
+    return {
+      name: input.name,
+      datatype: input.datatype,
+      shape: input.shape,
+      data: fromJson(input.datatype, input.shape, input.data, input.name),
+    };
   });
   if (!reader.done)
     throw new DeckhandError('invalid_input', 'The request carries more binary data than its inputs declare.');
@@ -213,7 +229,11 @@ export function decodeInferResponse(
 ): { modelName: string; id?: string; outputs: OipTensor[] } {
   const { json, binary } = splitBody(body, headerLength);
   const parsed = responseSchema.safeParse(json);
-  if (!parsed.success) throw new DeckhandError('protocol_error', 'The server answered with something that is not an inference response.');
+  if (!parsed.success)
+    throw new DeckhandError(
+      'protocol_error',
+      'The server answered with something that is not an inference response.',
+    );
   const reader = new BinaryReader(binary);
   const outputs = (parsed.data.outputs ?? []).map((o) => {
     const size = o.parameters?.['binary_data_size'];
@@ -223,13 +243,20 @@ export function decodeInferResponse(
         : fromJson(o.datatype, o.shape, o.data, o.name);
     return { name: o.name, datatype: o.datatype, shape: o.shape, data };
   });
-  return { modelName: parsed.data.model_name, ...(parsed.data.id === undefined ? {} : { id: parsed.data.id }), outputs };
+  return {
+    modelName: parsed.data.model_name,
+    ...(parsed.data.id === undefined ? {} : { id: parsed.data.id }),
+    outputs,
+  };
 }
 
 function splitBody(body: Buffer, headerLength: number | null): { json: unknown; binary: Buffer } {
   const length = headerLength ?? body.length;
   if (!Number.isInteger(length) || length < 0 || length > body.length)
-    throw new DeckhandError('invalid_input', `${INFERENCE_HEADER} (${headerLength}) is larger than the body (${body.length} bytes).`);
+    throw new DeckhandError(
+      'invalid_input',
+      `${INFERENCE_HEADER} (${headerLength}) is larger than the body (${body.length} bytes).`,
+    );
   let json: unknown;
   try {
     json = JSON.parse(body.subarray(0, length).toString('utf8')) as unknown;
@@ -241,7 +268,8 @@ function splitBody(body: Buffer, headerLength: number | null): { json: unknown; 
 
 function finish(json: object, parts: readonly Buffer[], binary: boolean): EncodedMessage {
   const header = Buffer.from(JSON.stringify(json));
-  if (!binary || parts.length === 0) return { body: header, contentType: 'application/json', headerLength: null };
+  if (!binary || parts.length === 0)
+    return { body: header, contentType: 'application/json', headerLength: null };
   return {
     body: Buffer.concat([header, ...parts]),
     contentType: 'application/octet-stream',
@@ -253,7 +281,12 @@ function tensorJson(t: OipTensor, binary: boolean, parts: Buffer[]): object {
   if (binary) {
     const bytes = toBytes(t);
     parts.push(bytes);
-    return { name: t.name, shape: t.shape, datatype: t.datatype, parameters: { binary_data_size: bytes.length } };
+    return {
+      name: t.name,
+      shape: t.shape,
+      datatype: t.datatype,
+      parameters: { binary_data_size: bytes.length },
+    };
   }
   return { name: t.name, shape: t.shape, datatype: t.datatype, data: toJsonData(t) };
 }
@@ -289,24 +322,35 @@ export function fromBytes(datatype: OipDatatype, shape: readonly number[], bytes
     const out: string[] = [];
     let offset = 0;
     while (offset < bytes.length) {
-      if (offset + 4 > bytes.length) throw new DeckhandError('invalid_input', 'A BYTES element is cut short.');
+      if (offset + 4 > bytes.length)
+        throw new DeckhandError('invalid_input', 'A BYTES element is cut short.');
       const length = bytes.readUInt32LE(offset);
-      if (offset + 4 + length > bytes.length) throw new DeckhandError('invalid_input', 'A BYTES element is cut short.');
+      if (offset + 4 + length > bytes.length)
+        throw new DeckhandError('invalid_input', 'A BYTES element is cut short.');
       out.push(bytes.subarray(offset + 4, offset + 4 + length).toString('utf8'));
       offset += 4 + length;
     }
     if (out.length !== count)
-      throw new DeckhandError('invalid_input', `Shape [${shape.join(',')}] wants ${count} elements; the data holds ${out.length}.`);
+      throw new DeckhandError(
+        'invalid_input',
+        `Shape [${shape.join(',')}] wants ${count} elements; the data holds ${out.length}.`,
+      );
     return out;
   }
   if (bytes.length !== count * width)
-    throw new DeckhandError('invalid_input', `Shape [${shape.join(',')}] of ${datatype} wants ${count * width} bytes; the data holds ${bytes.length}.`);
+    throw new DeckhandError(
+      'invalid_input',
+      `Shape [${shape.join(',')}] of ${datatype} wants ${count * width} bytes; the data holds ${bytes.length}.`,
+    );
   const copy = new ArrayBuffer(bytes.length);
   new Uint8Array(copy).set(bytes);
   return typedArray(datatype as Exclude<OipDatatype, 'BYTES'>, copy);
 }
 
-function typedArray(datatype: Exclude<OipDatatype, 'BYTES'>, buffer: ArrayBuffer): Exclude<TensorData, string[]> {
+function typedArray(
+  datatype: Exclude<OipDatatype, 'BYTES'>,
+  buffer: ArrayBuffer,
+): Exclude<TensorData, string[]> {
   switch (datatype) {
     case 'BOOL':
     case 'UINT8':
@@ -340,7 +384,10 @@ function fromJson(datatype: OipDatatype, shape: readonly number[], data: unknown
   const flat = Array.isArray(data) ? (data.flat(Infinity) as unknown[]) : data === undefined ? [] : [data];
   const count = elementCount(shape);
   if (flat.length !== count)
-    throw new DeckhandError('invalid_input', `Input ${name}: shape [${shape.join(',')}] wants ${count} elements; the data holds ${flat.length}.`);
+    throw new DeckhandError(
+      'invalid_input',
+      `Input ${name}: shape [${shape.join(',')}] wants ${count} elements; the data holds ${flat.length}.`,
+    );
   if (datatype === 'BYTES') {
     if (!flat.every((v) => typeof v === 'string'))
       throw new DeckhandError('invalid_input', `Input ${name}: BYTES data must be strings.`);
@@ -366,7 +413,10 @@ class BinaryReader {
   }
   take(size: number, name: string): Buffer {
     if (this.#offset + size > this.#bytes.length)
-      throw new DeckhandError('invalid_input', `Tensor ${name} declares ${size} bytes of binary data; fewer follow.`);
+      throw new DeckhandError(
+        'invalid_input',
+        `Tensor ${name} declares ${size} bytes of binary data; fewer follow.`,
+      );
     const slice = this.#bytes.subarray(this.#offset, this.#offset + size);
     this.#offset += size;
     return slice;

@@ -3,7 +3,22 @@
  * and Triton's statistics extension (cumulative counts and nanoseconds per phase, per model version).
  * Types only, so the renderer may import them.
  */
-import type { OipDatatype } from './oip-codec';
+
+/** OIP tensor data types. */
+export type OipDatatype =
+  | 'BOOL'
+  | 'UINT8'
+  | 'UINT16'
+  | 'UINT32'
+  | 'UINT64'
+  | 'INT8'
+  | 'INT16'
+  | 'INT32'
+  | 'INT64'
+  | 'FP16'
+  | 'FP32'
+  | 'FP64'
+  | 'BYTES';
 
 /** GET /v2 */
 export interface ServerMetadata {

@@ -14,7 +14,16 @@ export interface StabilityInput {
 export function isStable(windows: readonly StabilityInput[], count = 3, threshold = 0.1): boolean {
   if (windows.length < count) return false;
   const last = windows.slice(-count);
-  return within(last.map((w) => w.throughput), threshold) && within(last.map((w) => w.meanLatencyMs), threshold);
+  return (
+    within(
+      last.map((w) => w.throughput),
+      threshold,
+    ) &&
+    within(
+      last.map((w) => w.meanLatencyMs),
+      threshold,
+    )
+  );
 }
 
 function within(values: readonly number[], threshold: number): boolean {

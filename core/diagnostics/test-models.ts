@@ -7,13 +7,14 @@
  * Weights come from a seeded PRNG, so every build of a model is byte-identical.
  */
 import onnxProto from 'onnx-proto';
+import type { onnx as OnnxTypes } from 'onnx-proto';
 
 // onnx-proto is CommonJS (`module.exports = $root`): Node's ESM loader sees only its default export.
 const { onnx } = onnxProto;
-type OnnxGraph = import('onnx-proto').onnx.IGraphProto;
-type OnnxNode = import('onnx-proto').onnx.INodeProto;
-type OnnxValueInfo = import('onnx-proto').onnx.IValueInfoProto;
-type OnnxTensor = import('onnx-proto').onnx.ITensorProto;
+type OnnxGraph = OnnxTypes.IGraphProto;
+type OnnxNode = OnnxTypes.INodeProto;
+type OnnxValueInfo = OnnxTypes.IValueInfoProto;
+type OnnxTensor = OnnxTypes.ITensorProto;
 
 /** The test models `scripts/generate-test-models.ts` writes. */
 export const TEST_MODEL_NAMES = ['mlp', 'conv', 'slow', 'flaky', 'heavy'] as const;

@@ -38,22 +38,55 @@ export interface Verdict {
 }
 
 /** Judges a run against an SLO. */
-export function judge(slo: Slo | null | undefined, result: LoadResult, gpuMemoryMaxMb: number | null): Verdict {
+export function judge(
+  slo: Slo | null | undefined,
+  result: LoadResult,
+  gpuMemoryMaxMb: number | null,
+): Verdict {
   const point = operatingPoint(result.levels);
   const fields = SLO_FIELDS.filter((f) => typeof slo?.[f] === 'number');
   if (!slo || fields.length === 0)
-    return { status: point ? 'no_slo' : 'incomplete', checks: [], operatingPoint: point && { mode: point.mode, level: point.level } };
+    return {
+      status: point ? 'no_slo' : 'incomplete',
+      checks: [],
+      operatingPoint: point && { mode: point.mode, level: point.level },
+    };
   if (!point) return { status: 'incomplete', checks: [], operatingPoint: null };
-  const errorRate = result.totals.requests === 0 ? 0 : round3(1 - result.totals.successes / result.totals.requests);
+  const errorRate =
+    result.totals.requests === 0 ? 0 : round3(1 - result.totals.successes / result.totals.requests);
   const checks = fields.map((field): SloCheck => {
     const threshold = slo[field] as number;
     switch (field) {
       case 'p95Ms':
-        return check(field, threshold, point.latencyMs.p95, 'ms', (m) => m <= threshold, `p95 latency ${point.latencyMs.p95} ms`, '≤');
+        return check(
+          field,
+          threshold,
+          point.latencyMs.p95,
+          'ms',
+          (m) => m <= threshold,
+          `p95 latency ${point.latencyMs.p95} ms`,
+          '≤',
+        );
       case 'minThroughput':
-        return check(field, threshold, point.throughput, 'inferences/s', (m) => m >= threshold, `throughput ${point.throughput}/s`, '≥');
+        return check(
+          field,
+          threshold,
+          point.throughput,
+          'inferences/s',
+          (m) => m >= threshold,
+          `throughput ${point.throughput}/s`,
+          '≥',
+        );
       case 'maxErrorRate':
-        return check(field, threshold, errorRate, '', (m) => m <= threshold, `error rate ${(errorRate * 100).toFixed(1)} %`, '≤');
+        return check(
+          field,
+          threshold,
+          errorRate,
+          '',
+          (m) => m <= threshold,
+          `error rate ${(errorRate * 100).toFixed(1)} %`,
+          '≤',
+        );
       case 'maxGpuMemMb':
         if (gpuMemoryMaxMb === null)
           return {
@@ -64,7 +97,15 @@ export function judge(slo: Slo | null | undefined, result: LoadResult, gpuMemory
             status: 'not_measured',
             summary: `GPU memory not measured (no GPU statistics on this device); limit ${threshold} MB`,
           };
-        return check(field, threshold, gpuMemoryMaxMb, 'MB', (m) => m <= threshold, `GPU memory ${gpuMemoryMaxMb} MB`, '≤');
+        return check(
+          field,
+          threshold,
+          gpuMemoryMaxMb,
+          'MB',
+          (m) => m <= threshold,
+          `GPU memory ${gpuMemoryMaxMb} MB`,
+          '≤',
+        );
       default: {
         const never: never = field;
         throw new Error(`unknown SLO field ${String(never)}`);
@@ -92,7 +133,8 @@ function check(
   relation: '≤' | '≥',
 ): SloCheck {
   const ok = passes(measured);
-  const shown = field === 'maxErrorRate' ? `${(threshold * 100).toFixed(1)} %` : `${threshold}${unit ? ` ${unit}` : ''}`;
+  const shown =
+    field === 'maxErrorRate' ? `${(threshold * 100).toFixed(1)} %` : `${threshold}${unit ? ` ${unit}` : ''}`;
   return {
     field,
     threshold,

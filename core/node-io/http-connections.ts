@@ -23,7 +23,12 @@ export function prepareRequest(
   headers: Readonly<Record<string, string | number>>,
   body: Buffer,
 ): Buffer {
-  const lines = [`${method} ${path} HTTP/1.1`, `host: ${host}`, 'connection: keep-alive', `content-length: ${body.length}`];
+  const lines = [
+    `${method} ${path} HTTP/1.1`,
+    `host: ${host}`,
+    'connection: keep-alive',
+    `content-length: ${body.length}`,
+  ];
   for (const [name, value] of Object.entries(headers))
     if (name.toLowerCase() !== 'content-length') lines.push(`${name}: ${value}`);
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body]);

@@ -17,7 +17,12 @@ import {
   type OipTensor,
   type TensorData,
 } from '../diagnostics/oip-codec';
-import type { ModelMetadata, ServerMetadata, StatisticsResponse, TensorMetadata } from '../diagnostics/oip-types';
+import type {
+  ModelMetadata,
+  ServerMetadata,
+  StatisticsResponse,
+  TensorMetadata,
+} from '../diagnostics/oip-types';
 import { DeckhandError } from '../result';
 import { HttpConnections, prepareRequest } from './http-connections';
 
@@ -48,10 +53,16 @@ export class OipClient {
     try {
       parsed = new URL(url);
     } catch {
-      throw new DeckhandError('usage', `"${url}" is not an inference server URL; write e.g. http://192.168.1.20:8000.`);
+      throw new DeckhandError(
+        'usage',
+        `"${url}" is not an inference server URL; write e.g. http://192.168.1.20:8000.`,
+      );
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-      throw new DeckhandError('usage', `Inference servers are reached over http or https, not ${parsed.protocol}.`);
+      throw new DeckhandError(
+        'usage',
+        `Inference servers are reached over http or https, not ${parsed.protocol}.`,
+      );
     this.baseUrl = parsed;
     this.#pool = new Pool(parsed.origin, { connections: options.maxSockets ?? 16, pipelining: 1 });
     this.#timeoutMs = options.timeoutMs ?? 10_000;
@@ -99,12 +110,25 @@ export class OipClient {
       'content-length': message.body.length,
     };
     if (message.headerLength !== null) headers[INFERENCE_HEADER] = message.headerLength;
-    return this.#request('POST', `/v2/models/${encodeURIComponent(name)}/infer`, message.body, headers, timeoutMs);
+    return this.#request(
+      'POST',
+      `/v2/models/${encodeURIComponent(name)}/infer`,
+      message.body,
+      headers,
+      timeoutMs,
+    );
   }
 
   /** Runs one inference and decodes the answer (throws a coded error on failure). */
-  async infer(name: string, inputs: readonly OipTensor[], options: { binary?: boolean } = {}): Promise<OipTensor[]> {
-    const message = encodeInferRequest(inputs, { binary: options.binary ?? false, binaryOutput: options.binary ?? false });
+  async infer(
+    name: string,
+    inputs: readonly OipTensor[],
+    options: { binary?: boolean } = {},
+  ): Promise<OipTensor[]> {
+    const message = encodeInferRequest(inputs, {
+      binary: options.binary ?? false,
+      binaryOutput: options.binary ?? false,
+    });
     const res = await this.inferRaw(name, message, this.#timeoutMs);
     if (res.status !== 200) throw httpError(res);
     return decodeInferResponse(res.body, headerLengthOf(res)).outputs;
@@ -114,13 +138,26 @@ export class OipClient {
    * A `send` for the load generator: the same request each time (inputs made from the model's
    * metadata), timed from write to last byte, the answer checked to be an inference response.
    */
-  sender(name: string, inputs: readonly OipTensor[], options: { binary: boolean; timeoutMs: number }): () => Promise<RequestOutcome> {
+  sender(
+    name: string,
+    inputs: readonly OipTensor[],
+    options: { binary: boolean; timeoutMs: number },
+  ): () => Promise<RequestOutcome> {
     const message = encodeInferRequest(inputs, { binary: options.binary, binaryOutput: options.binary });
     if (this.baseUrl.protocol === 'https:') return this.#pooledSender(name, message, options.timeoutMs);
     const headers: Record<string, string | number> = { 'content-type': message.contentType };
     if (message.headerLength !== null) headers[INFERENCE_HEADER] = message.headerLength;
-    const request = prepareRequest('POST', this.baseUrl.host, `${this.#prefix()}/v2/models/${encodeURIComponent(name)}/infer`, headers, message.body);
-    const connections = new HttpConnections(this.baseUrl.hostname.replace(/^\[|\]$/g, ''), Number(this.baseUrl.port || 80));
+    const request = prepareRequest(
+      'POST',
+      this.baseUrl.host,
+      `${this.#prefix()}/v2/models/${encodeURIComponent(name)}/infer`,
+      headers,
+      message.body,
+    );
+    const connections = new HttpConnections(
+      this.baseUrl.hostname.replace(/^\[|\]$/g, ''),
+      Number(this.baseUrl.port || 80),
+    );
     this.#connections.push(connections);
     return async () => {
       const started = performance.now();
@@ -130,11 +167,23 @@ export class OipClient {
       } catch (error) {
         const latencyMs = performance.now() - started;
         const timedOut = (error as { code?: string }).code === 'ETIMEDOUT';
-        return { ok: false, latencyMs, kind: timedOut ? 'timeout' : 'connection', message: (error as Error).message };
+        return {
+          ok: false,
+          latencyMs,
+          kind: timedOut ? 'timeout' : 'connection',
+          message: (error as Error).message,
+        };
       }
       const latencyMs = performance.now() - started;
       const headerValue = res.headers.get(INFERENCE_HEADER);
-      return classify({ status: res.status, body: res.body, headerLength: headerValue === undefined ? null : Number(headerValue) }, latencyMs);
+      return classify(
+        {
+          status: res.status,
+          body: res.body,
+          headerLength: headerValue === undefined ? null : Number(headerValue),
+        },
+        latencyMs,
+      );
     };
   }
 
@@ -143,11 +192,19 @@ export class OipClient {
       const started = performance.now();
       try {
         const res = await this.inferRaw(name, message, timeoutMs);
-        return classify({ status: res.status, body: res.body, headerLength: headerLengthOf(res) }, performance.now() - started);
+        return classify(
+          { status: res.status, body: res.body, headerLength: headerLengthOf(res) },
+          performance.now() - started,
+        );
       } catch (error) {
         const latencyMs = performance.now() - started;
         const code = error instanceof DeckhandError ? error.code : 'link_lost';
-        return { ok: false, latencyMs, kind: code === 'timeout' ? 'timeout' : 'connection', message: (error as Error).message };
+        return {
+          ok: false,
+          latencyMs,
+          kind: code === 'timeout' ? 'timeout' : 'connection',
+          message: (error as Error).message,
+        };
       }
     };
   }
@@ -197,7 +254,10 @@ export class OipClient {
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-        throw new DeckhandError('timeout', `The inference server at ${this.baseUrl.host} did not answer within ${timeoutMs} ms.`);
+        throw new DeckhandError(
+          'timeout',
+          `The inference server at ${this.baseUrl.host} did not answer within ${timeoutMs} ms.`,
+        );
       throw new DeckhandError(
         'link_lost',
         `The inference server at ${this.baseUrl.host} cannot be reached (${(error as Error).message}). Check the address and that the server runs.`,
@@ -269,7 +329,10 @@ export function syntheticInputs(inputs: readonly TensorMetadata[], batch = 1): O
  * header is parsed and must list outputs (the tensors themselves are not decoded, as autocannon and
  * perf_analyzer do not; the server's own tests check them).
  */
-function classify(res: { status: number; body: Buffer; headerLength: number | null }, latencyMs: number): RequestOutcome {
+function classify(
+  res: { status: number; body: Buffer; headerLength: number | null },
+  latencyMs: number,
+): RequestOutcome {
   if (res.status >= 500) return { ok: false, latencyMs, kind: 'http_5xx', message: errorText(res) };
   if (res.status !== 200) return { ok: false, latencyMs, kind: 'http_4xx', message: errorText(res) };
   try {
@@ -299,5 +362,8 @@ function errorText(res: { status: number; body: Buffer }): string {
 
 function httpError(res: RawResponse): DeckhandError {
   const message = errorText(res);
-  return new DeckhandError(res.status === 404 ? 'not_found' : res.status === 400 ? 'invalid_input' : 'protocol_error', message);
+  return new DeckhandError(
+    res.status === 404 ? 'not_found' : res.status === 400 ? 'invalid_input' : 'protocol_error',
+    message,
+  );
 }

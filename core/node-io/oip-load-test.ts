@@ -58,9 +58,15 @@ export async function runOipLoadTest(options: OipLoadTestOptions): Promise<LoadT
       timeoutMs: options.plan.requestTimeoutMs,
     })();
     if (!probe.ok && probe.kind !== 'http_5xx')
-      throw new DeckhandError('invalid_input', `Model ${options.model} refused a request built from its own metadata: ${probe.message ?? probe.kind}.`);
+      throw new DeckhandError(
+        'invalid_input',
+        `Model ${options.model} refused a request built from its own metadata: ${probe.message ?? probe.kind}.`,
+      );
 
-    const send = client.sender(options.model, inputs, { binary: options.plan.binary, timeoutMs: options.plan.requestTimeoutMs });
+    const send = client.sender(options.model, inputs, {
+      binary: options.plan.binary,
+      timeoutMs: options.plan.requestTimeoutMs,
+    });
     const sampler = options.sampler ?? null;
     const windows: DiagnosticWindow[] = [];
     const levels: DiagnosticLevel[] = [];
@@ -76,7 +82,9 @@ export async function runOipLoadTest(options: OipLoadTestOptions): Promise<LoadT
       onWindow: (w) => {
         const window: DiagnosticWindow = {
           ...w,
-          system: sampler ? summarizeWindow(sampler.samplesBetween(w.startMs, w.endMs), w.startMs, w.endMs) : null,
+          system: sampler
+            ? summarizeWindow(sampler.samplesBetween(w.startMs, w.endMs), w.startMs, w.endMs)
+            : null,
         };
         windows.push(window);
         options.onWindow?.(window);
@@ -86,7 +94,9 @@ export async function runOipLoadTest(options: OipLoadTestOptions): Promise<LoadT
         const diagnostic: DiagnosticLevel = {
           ...level,
           server: before && after ? statsDelta(before, after) : null,
-          system: sampler ? summarizeWindow(sampler.samplesBetween(level.startMs, level.endMs), level.startMs, level.endMs) : null,
+          system: sampler
+            ? summarizeWindow(sampler.samplesBetween(level.startMs, level.endMs), level.startMs, level.endMs)
+            : null,
         };
         levels.push(diagnostic);
         options.onLevel?.(diagnostic);
@@ -128,7 +138,10 @@ async function readStats(client: OipClient, model: string): Promise<ModelStatist
   }));
 }
 
-function add(a: { count: number; ns: number }, b: { count: number; ns: number }): { count: number; ns: number } {
+function add(
+  a: { count: number; ns: number },
+  b: { count: number; ns: number },
+): { count: number; ns: number } {
   return { count: a.count + b.count, ns: a.ns + b.ns };
 }
 
@@ -140,7 +153,14 @@ function emptyStats(name: string): ModelStatistics {
     last_inference: 0,
     inference_count: 0,
     execution_count: 0,
-    inference_stats: { success: zero, fail: zero, queue: zero, compute_input: zero, compute_infer: zero, compute_output: zero },
+    inference_stats: {
+      success: zero,
+      fail: zero,
+      queue: zero,
+      compute_input: zero,
+      compute_infer: zero,
+      compute_output: zero,
+    },
   };
 }
 
@@ -153,7 +173,8 @@ export function statsDelta(before: ModelStatistics, after: ModelStatistics): Ser
   const success = d((s) => s.inference_stats.success);
   const queue = d((s) => s.inference_stats.queue);
   const infer = d((s) => s.inference_stats.compute_infer);
-  const meanMs = (p: { count: number; ns: number }) => (p.count > 0 ? Math.round(p.ns / p.count / 1000) / 1000 : null);
+  const meanMs = (p: { count: number; ns: number }) =>
+    p.count > 0 ? Math.round(p.ns / p.count / 1000) / 1000 : null;
   return {
     inferenceCount: after.inference_count - before.inference_count,
     executionCount: after.execution_count - before.execution_count,

@@ -249,7 +249,11 @@ export type DiagnosticsResult =
   | { readonly action: 'start'; readonly runId: string }
   | DiagnosticsPoll
   | { readonly action: 'stop'; readonly stopped: boolean }
-  | { readonly action: 'samples'; readonly source: SampleSource | null; readonly samples: readonly SystemSample[] };
+  | {
+      readonly action: 'samples';
+      readonly source: SampleSource | null;
+      readonly samples: readonly SystemSample[];
+    };
 
 /** Packs a bundle's metadata files (name → bytes) for the wire. */
 export function toMetadataSet(files: ReadonlyMap<string, Uint8Array>): MetadataSet {

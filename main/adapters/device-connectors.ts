@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { DeviceConnector } from '../services/deploy/device-session';
 import { AgentConnector } from './agent-client/agent-session';
 import { SmpConnector } from './smp/smp-connector';
-import { SshConnector } from './ssh/ssh-connector';
-import { SwupdateWebConnector } from './swupdate-web/swupdate-web-connector';
+import { SshConnector, sshSessionSettingsFromEnv } from './ssh/ssh-connector';
+import { SwupdateWebConnector, swupdateWebOptionsFromEnv } from './swupdate-web/swupdate-web-connector';
 import { createUsbConnector } from './usb/usb-connector';
 
 /** Options shared by the adapters. */
@@ -29,8 +29,9 @@ export function createDeviceConnectors(options: DeviceConnectorOptions): DeviceC
     new SshConnector({
       ...(sshKey ? { privateKeyPath: sshKey } : {}),
       ...(env['SSH_AUTH_SOCK'] ? { agentSocket: env['SSH_AUTH_SOCK'] } : {}),
+      session: sshSessionSettingsFromEnv(env),
     }),
-    new SwupdateWebConnector(),
+    new SwupdateWebConnector(swupdateWebOptionsFromEnv(env)),
     createUsbConnector(),
     new SmpConnector(),
   ];

@@ -50,7 +50,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   bundle: {
     summary: 'Create a signed offline bundle (HQ), or inspect and verify one',
     usage:
-      'deckhand bundle create --keys DIR --out FILE.dhb [--expires 30d] [--manifest bundle.yaml]\n         [--release PATH --name N --version V --hardware H[,H] --install METHOD]...\n         [--model PATH --name N --version V --hardware H]...\n       deckhand bundle inspect FILE.dhb [--json]\n       deckhand bundle verify FILE.dhb --root ROOT.json [--json]',
+      'deckhand bundle create --keys DIR --out FILE.dhb [--expires 30d] [--manifest bundle.yaml]\n         [--release PATH --name N --version V --hardware H[,H] --install METHOD]...\n         [--model PATH --name N --version V --hardware H]...\n         (after a target: --install-command CMD --install-health CMD --install-dest DIR; .raucb/.mender/.swu imply the method)\n       deckhand bundle inspect FILE.dhb [--json]\n       deckhand bundle verify FILE.dhb --root ROOT.json [--json]',
     run: runBundleCommand,
   },
   trust: {

@@ -6,6 +6,7 @@ export type {
   DiagnosticWindow,
   Placement,
 } from '../../core/diagnostics/diagnostic-report';
+import type { Slo } from '../../core/diagnostics/verdict';
 export type { Slo, SloCheck, Verdict } from '../../core/diagnostics/verdict';
 
 /** A model installed on a device, with the SLO its bundle target sets. */
@@ -13,7 +14,7 @@ export interface DiagnosticModelView {
   readonly name: string;
   readonly version: string;
   readonly sha256: string;
-  readonly slo: import('../../core/diagnostics/verdict').Slo | null;
+  readonly slo: Slo | null;
 }
 
 /** A device's inference server and models. */

@@ -24,6 +24,11 @@ export interface MenderLab {
   readonly shell: RemoteShell;
   /** The device's filesystem folder where single-file artifacts land. */
   readonly deviceDir: string;
+  /**
+   * Environment for an sshd in front of the lab: PATH finds a `mender` wrapper that enters the
+   * namespace, and MENDER_DATA_DIR names the state folder as seen from outside it.
+   */
+  readonly sshEnv: Readonly<Record<string, string>>;
   /** Builds a single-file artifact that installs `content` as `deviceDir/fileName`. */
   buildArtifact(
     artifactName: string,
@@ -62,6 +67,13 @@ export function createMenderLab(dir: string, factoryArtifact = 'factory-1.0'): M
     `mount --bind ${shellQuote(varLib)} /var/lib`,
     `mount --bind ${shellQuote(modules)} ${SYSTEM_MODULES}`,
   ].join(' && ');
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(
+    join(bin, 'mender'),
+    `#!/bin/sh\nexec unshare -m --propagation private sh -c ${shellQuote(`${mounts} && exec /usr/bin/mender "$@"`)} mender "$@"\n`,
+    { mode: 0o755 },
+  );
   const local = createLocalShell();
   const shell: RemoteShell = {
     exec: (command, options) =>
@@ -75,6 +87,10 @@ export function createMenderLab(dir: string, factoryArtifact = 'factory-1.0'): M
     dir,
     shell,
     deviceDir,
+    sshEnv: {
+      PATH: `${bin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`,
+      MENDER_DATA_DIR: join(varLib, 'mender'),
+    },
     buildArtifact(artifactName, fileName, content, options = {}) {
       counter += 1;
       const work = join(dir, `artifact-${counter}`);

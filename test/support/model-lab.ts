@@ -36,6 +36,7 @@ export const TEST_SLOS: Readonly<Record<TestModelName, Slo>> = {
   conv: { p95Ms: 2000, maxErrorRate: 0.01 },
   slow: { p95Ms: 20, maxErrorRate: 0.01 },
   flaky: { p95Ms: 2000, maxErrorRate: 0.05 },
+  heavy: { p95Ms: 2000, maxErrorRate: 0.01 },
 };
 
 /** Writes the models and signs them into `dir/models.dhb` with fresh HQ keys in `dir/keys`. */

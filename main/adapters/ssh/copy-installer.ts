@@ -34,8 +34,10 @@ export function copyCommand(remotePath: string, target: DeployTarget): string {
     const folder = shellQuote(dest);
     const final = shellQuote(`${dest.replace(/\/+$/, '')}/${basename(target.path)}`);
     const temp = shellQuote(`${dest.replace(/\/+$/, '')}/.${basename(target.path)}.deckhand-tmp`);
-    // Copy then rename: whoever reads the folder never sees half a file.
-    return `mkdir -p ${folder} && cp -f ${shellQuote(remotePath)} ${temp} && sync ${temp} 2>/dev/null; mv -f ${temp} ${final}`;
+    // Copy then rename: whoever reads the folder never sees half a file. The staged copy is then
+    // removed; a repeated install (after a lost link) finds it gone and the file in place.
+    const staged = shellQuote(remotePath);
+    return `mkdir -p ${folder} && { [ ! -f ${staged} ] || { cp -f ${staged} ${temp} && { sync ${temp} 2>/dev/null || true; } && mv -f ${temp} ${final} && rm -f ${staged}; }; } && [ -f ${final} ]`;
   }
   throw new DeckhandError(
     'bad_target',

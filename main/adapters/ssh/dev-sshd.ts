@@ -36,6 +36,9 @@ export interface DevSshd {
   uri(installer: string): string;
   /** Replaces the host key and restarts on the same port (a "reflashed" device, or an impostor). */
   changeHostKey(): Promise<void>;
+  /** Stops the server (the device goes down); `start()` brings it back with the same key and port. */
+  halt(): Promise<void>;
+  start(): Promise<void>;
   /** Stops the server (and removes the folder when asked). */
   stop(): Promise<void>;
 }
@@ -101,6 +104,13 @@ export async function startDevSshd(options: DevSshdOptions): Promise<DevSshd> {
     async changeHostKey() {
       await stopChild(child);
       newHostKey();
+      child = await launch(config, port);
+    },
+    async halt() {
+      await stopChild(child);
+    },
+    async start() {
+      if (child.exitCode === null && child.signalCode === null) return;
       child = await launch(config, port);
     },
     async stop() {

@@ -12,10 +12,19 @@
 import { DeckhandError, type ErrorCode } from '../../../core/result';
 import type { InstalledItem, StepOutcome } from '../../services/deploy/device-session';
 import { shellQuote, type RemoteShell } from './remote-shell';
-import type { InstallerFactory, InstallerOptions, UpdaterInstaller } from './updater-installer';
+import type {
+  InstallerFactory,
+  InstallerOptions,
+  InstallerSnapshot,
+  UpdaterInstaller,
+} from './updater-installer';
 
-/** Mender's state folder on a device, unless the connector says otherwise. */
+/**
+ * Mender's state folder on a device, unless the connector says otherwise: $MENDER_DATA_DIR when the
+ * device's login environment sets it (a client started with `-d DIR`), else /var/lib/mender.
+ */
 export const DEFAULT_MENDER_DATA_DIR = '/var/lib/mender';
+const DEFAULT_DATA_DIR_WORD = `"\${MENDER_DATA_DIR:-${DEFAULT_MENDER_DATA_DIR}}"`;
 
 /** Which Mender command line a device has. */
 export type MenderCli = 'mender' | 'mender-update';
@@ -94,10 +103,15 @@ function stringSetting(settings: Readonly<Record<string, unknown>>, name: string
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
-/** Creates the Mender installer. Settings: `cli` ('mender' | 'mender-update'), `dataDir`. */
+/**
+ * Creates the Mender installer. Settings: `cli` ('mender' | 'mender-update'), `dataDir`, `reboot`
+ * (false: the devices take only update-module artifacts that need no reboot).
+ */
 export const createMenderInstaller: InstallerFactory = (options: InstallerOptions): UpdaterInstaller => {
   const settings = options.settings ?? {};
-  const dataDir = stringSetting(settings, 'dataDir') ?? DEFAULT_MENDER_DATA_DIR;
+  const configuredDataDir = stringSetting(settings, 'dataDir');
+  // A shell word: expanded on the device unless the connector named the folder.
+  const dataDir = configuredDataDir === null ? DEFAULT_DATA_DIR_WORD : shellQuote(configuredDataDir);
   const configured = stringSetting(settings, 'cli');
   let detected: MenderCli | null =
     configured === 'mender' || configured === 'mender-update' ? configured : null;
@@ -117,35 +131,44 @@ export const createMenderInstaller: InstallerFactory = (options: InstallerOption
 
   const pendingFile = `${dataDir}/modules/v3/payloads/0000/tree/header/artifact_name`;
 
+  const deviceTypeFile = `${dataDir}/device_type`;
+
   const readState = async (
     shell: RemoteShell,
-  ): Promise<{ current: string | null; pending: string | null }> => {
+  ): Promise<{ current: string | null; pending: string | null; deviceType: string | null }> => {
     const command = await cli(shell);
     const result = await shell.exec(
-      `${command} show-artifact 2>/dev/null; echo '@@deckhand-pending@@'; cat ${shellQuote(pendingFile)} 2>/dev/null; true`,
+      `${command} show-artifact 2>/dev/null; echo '@@deckhand@@'; cat ${pendingFile} 2>/dev/null; echo '@@deckhand@@'; cat ${deviceTypeFile} 2>/dev/null; true`,
       { timeoutMs: 60_000 },
     );
-    const [before = '', after = ''] = result.stdout.split('@@deckhand-pending@@');
+    const [before = '', pendingText = '', deviceTypeText = ''] = result.stdout.split('@@deckhand@@');
     const current = before.trim().split('\n').at(-1)?.trim() ?? '';
-    const pending = after.trim();
+    const pending = pendingText.trim();
+    const deviceType = /^device_type=(.+)$/m.exec(deviceTypeText)?.[1]?.trim() ?? '';
     return {
       current: current === '' || current === 'unknown' ? null : current,
       pending: pending === '' ? null : pending,
+      deviceType: deviceType === '' ? null : deviceType,
     };
   };
 
   return {
     name: 'mender',
-    capabilities: ['install', 'commit', 'rollback'],
+    // A rootfs artifact runs only after a reboot; an update-module fleet can drop it (`reboot: false`).
+    capabilities:
+      settings['reboot'] === false
+        ? ['install', 'health', 'commit', 'rollback']
+        : ['install', 'reboot', 'health', 'commit', 'rollback'],
 
-    async snapshot(shell: RemoteShell) {
+    async snapshot(shell: RemoteShell): Promise<InstallerSnapshot> {
       const state = await readState(shell);
       const releases: InstalledItem[] = [];
       if (state.current !== null)
         releases.push({ ...releaseOfArtifact(state.current), sha256: null, state: 'active' });
       if (state.pending !== null && state.pending !== state.current)
         releases.push({ ...releaseOfArtifact(state.pending), sha256: null, state: 'trial' });
-      return { releases, trial: state.pending !== null };
+      // Mender's device_type is the hardware HQ names in a target's `hardware` list.
+      return { releases, trial: state.pending !== null, hardware: state.deviceType };
     },
 
     async install(shell, remotePath, target, onPercent, signal): Promise<StepOutcome> {

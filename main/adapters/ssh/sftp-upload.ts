@@ -12,9 +12,16 @@ import { open } from 'node:fs/promises';
 import type { SFTPWrapper } from 'ssh2';
 import { DeckhandError } from '../../../core/result';
 
+/**
+ * Default bytes per WRITE: two full SSH packets. OpenSSH's session channels carry at most 32 KiB per
+ * packet, and a WRITE adds 29 bytes of header (with OpenSSH's 4-byte handles), so a 64 KiB write
+ * would cost a third, nearly empty packet (its own encryption, padding and syscall).
+ */
+export const DEFAULT_CHUNK_SIZE = 2 * 32 * 1024 - 64;
+
 /** Tuning and callbacks of one upload. */
 export interface SftpUploadOptions {
-  /** Bytes per WRITE request (OpenSSH accepts up to 255 KiB; default 64 KiB). */
+  /** Bytes per WRITE request (default DEFAULT_CHUNK_SIZE). */
   readonly chunkSize?: number;
   /** WRITE requests in flight (default 64). */
   readonly concurrency?: number;
@@ -36,7 +43,7 @@ export async function sftpUpload(
   length: number,
   options: SftpUploadOptions = {},
 ): Promise<void> {
-  const chunkSize = options.chunkSize ?? 64 * 1024;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const concurrency = Math.max(1, options.concurrency ?? 64);
   const handle = await sftpOpen(sftp, remotePath, offset === 0 ? 'w' : 'r+');
   const local = await open(localPath, 'r');

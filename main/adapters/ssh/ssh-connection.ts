@@ -90,7 +90,7 @@ export class SshConnection implements RemoteShell {
       // Checked before authentication, so a device that changed its key never sees a signature.
       hostVerifier: (key: Buffer) => {
         seen = hostKeyFingerprint(key);
-        return pinnedFingerprint === null || seen === pinnedFingerprint;
+        return pinnedFingerprint === null || seen === pinnedFingerprint.trim().replace(/=+$/, '');
       },
       ...(credentials.privateKey === undefined ? {} : { privateKey: credentials.privateKey }),
       ...(credentials.passphrase === undefined ? {} : { passphrase: credentials.passphrase }),
@@ -109,7 +109,11 @@ export class SshConnection implements RemoteShell {
       client.once('error', (error: Error & { level?: string; code?: string }) => {
         options.signal?.removeEventListener('abort', onAbort);
         client.end();
-        if (pinnedFingerprint !== null && seen !== null && seen !== pinnedFingerprint) {
+        if (
+          pinnedFingerprint !== null &&
+          seen !== null &&
+          seen !== pinnedFingerprint.trim().replace(/=+$/, '')
+        ) {
           reject(
             new DeckhandError(
               'untrusted_device',
@@ -135,6 +139,9 @@ export class SshConnection implements RemoteShell {
       }
     });
     if (seen === null) throw new DeckhandError('protocol_error', `${where} sent no host key.`);
+    // Nagle's algorithm holds back the short packets at SSH window and SFTP request boundaries
+    // until an ACK arrives, which stalls a pipelined upload.
+    client.setNoDelay(true);
     return new SshConnection(client, endpoint, seen);
   }
 

@@ -24,6 +24,38 @@ export interface SshConnectorOptions {
   readonly installers?: Partial<Record<SshInstaller, Readonly<Record<string, unknown>>>>;
 }
 
+/**
+ * Session settings from the environment, for a site whose devices need other commands than the
+ * defaults (and for tests that stand in a simulated device): DECKHAND_SSH_STAGING_DIR,
+ * DECKHAND_SSH_REBOOT_COMMAND, DECKHAND_SSH_REBOOT_WAIT (`new-boot`, the default, waits for a new boot
+ * id; `reconnect` only for the SSH server to answer), DECKHAND_SSH_REBOOT_TIMEOUT_S,
+ * DECKHAND_SSH_HEALTH_COMMAND, DECKHAND_SSH_HARDWARE_COMMAND, DECKHAND_SSH_SERIAL_COMMAND.
+ */
+export function sshSessionSettingsFromEnv(env: NodeJS.ProcessEnv): Partial<SshSessionSettings> {
+  const text = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  };
+  const wait = text('DECKHAND_SSH_REBOOT_WAIT');
+  if (wait !== undefined && wait !== 'new-boot' && wait !== 'reconnect')
+    throw new DeckhandError('invalid_input', 'DECKHAND_SSH_REBOOT_WAIT must be "new-boot" or "reconnect".');
+  const timeout = text('DECKHAND_SSH_REBOOT_TIMEOUT_S');
+  if (timeout !== undefined && !(Number(timeout) > 0))
+    throw new DeckhandError('invalid_input', 'DECKHAND_SSH_REBOOT_TIMEOUT_S must be a number of seconds.');
+  const entries: [keyof SshSessionSettings, string | boolean | number | undefined][] = [
+    ['stagingDir', text('DECKHAND_SSH_STAGING_DIR')],
+    ['rebootCommand', text('DECKHAND_SSH_REBOOT_COMMAND')],
+    ['waitForNewBoot', wait === undefined ? undefined : wait === 'new-boot'],
+    ['rebootTimeoutMs', timeout === undefined ? undefined : Number(timeout) * 1000],
+    ['healthCommand', text('DECKHAND_SSH_HEALTH_COMMAND')],
+    ['hardwareCommand', text('DECKHAND_SSH_HARDWARE_COMMAND')],
+    ['serialCommand', text('DECKHAND_SSH_SERIAL_COMMAND')],
+  ];
+  return Object.fromEntries(
+    entries.filter(([, value]) => value !== undefined),
+  ) as Partial<SshSessionSettings>;
+}
+
 /** Connects to devices over SSH. */
 export class SshConnector implements DeviceConnector {
   readonly schemes = ['ssh'] as const;

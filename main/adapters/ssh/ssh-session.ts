@@ -15,7 +15,7 @@ import type {
   StepOutcome,
 } from '../../services/deploy/device-session';
 import { shellQuote } from './remote-shell';
-import { resumeOffset, sftpSize, sftpUpload } from './sftp-upload';
+import { DEFAULT_CHUNK_SIZE, resumeOffset, sftpSize, sftpUpload } from './sftp-upload';
 import type { SshConnection } from './ssh-connection';
 import { installText, type UpdaterInstaller } from './updater-installer';
 
@@ -27,6 +27,8 @@ export interface SshSessionSettings {
   readonly rebootCommand: string;
   /** Wait for a new boot id after the reboot command (false for a no-op reboot, e.g. RAUC's noop bootloader in tests). */
   readonly waitForNewBoot: boolean;
+  /** Prints an id that changes with every boot (checked before and after the reboot). */
+  readonly bootIdCommand: string;
   /** How long the device may take to answer again after a reboot. */
   readonly rebootTimeoutMs: number;
   /** Health command when the target names none and the installer has no check of its own. */
@@ -49,13 +51,14 @@ export const DEFAULT_SSH_SESSION_SETTINGS: SshSessionSettings = {
   stagingDir: '/var/tmp/deckhand',
   rebootCommand: 'reboot',
   waitForNewBoot: true,
+  bootIdCommand: 'cat /proc/sys/kernel/random/boot_id',
   rebootTimeoutMs: 5 * 60_000,
   healthCommand: 'true',
   healthTimeoutMs: 120_000,
   hardwareCommand: 'cat /etc/deckhand/hardware 2>/dev/null',
   serialCommand:
     'cat /etc/deckhand/serial-number 2>/dev/null || tr -d "\\000" < /proc/device-tree/serial-number 2>/dev/null',
-  chunkSize: 64 * 1024,
+  chunkSize: DEFAULT_CHUNK_SIZE,
   concurrency: 64,
 };
 
@@ -118,7 +121,12 @@ export class SshSession implements DeviceSession {
   async upload(target: DeployTarget, meter: ProgressMeter, signal: AbortSignal): Promise<void> {
     const finalPath = remotePathFor(this.#settings.stagingDir, target);
     const partPath = `${finalPath}.part`;
-    await this.#run(`mkdir -p ${shellQuote(this.#settings.stagingDir)}`, 'create the staging folder');
+    // Partial uploads of other targets (abandoned deploys) would otherwise fill the device.
+    const dir = shellQuote(this.#settings.stagingDir);
+    await this.#run(
+      `mkdir -p ${dir} && for f in ${dir}/*.part; do [ "$f" = ${shellQuote(partPath)} ] || rm -f "$f"; done`,
+      'create the staging folder',
+    );
     const sftp = await this.#connection.sftp();
     // Idempotent: a previous session may have finished the upload before the link dropped.
     if (
@@ -262,7 +270,12 @@ export class SshSession implements DeviceSession {
 
   async commit(target: DeployTarget): Promise<StepOutcome> {
     this.#require('commit');
-    return this.#installer.commit(this.#connection, target);
+    const outcome = await this.#installer.commit(this.#connection, target);
+    // The staged artifact has done its job; it may be as big as the device's free space.
+    await this.#connection.exec(`rm -f ${shellQuote(remotePathFor(this.#settings.stagingDir, target))}`, {
+      timeoutMs: 60_000,
+    });
+    return outcome;
   }
 
   async rollback(reason: string): Promise<StepOutcome> {
@@ -314,7 +327,7 @@ export class SshSession implements DeviceSession {
   }
 
   async #bootId(connection: SshConnection): Promise<string | null> {
-    const result = await connection.exec('cat /proc/sys/kernel/random/boot_id', { timeoutMs: 10_000 });
+    const result = await connection.exec(this.#settings.bootIdCommand, { timeoutMs: 10_000 });
     return result.code === 0 && result.stdout.trim() !== '' ? result.stdout.trim() : null;
   }
 

@@ -11,7 +11,12 @@
 import { DeckhandError, type ErrorCode } from '../../../core/result';
 import type { DeployTarget, InstalledItem, StepOutcome } from '../../services/deploy/device-session';
 import { shellQuote, type RemoteShell } from './remote-shell';
-import type { InstallerFactory, InstallerOptions, UpdaterInstaller } from './updater-installer';
+import type {
+  InstallerFactory,
+  InstallerOptions,
+  InstallerSnapshot,
+  UpdaterInstaller,
+} from './updater-installer';
 
 /** Where Deckhand records the last image SWUpdate installed, unless the connector says otherwise. */
 export const DEFAULT_SWUPDATE_STATE_FILE = '/var/lib/deckhand/swupdate-installed.json';
@@ -125,11 +130,17 @@ function stringParam(params: Readonly<Record<string, unknown>>, name: string): s
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
-/** Creates the SWUpdate installer. Settings: `binary`, `key`, `hwRevision`, `tmpDir`, `stateFile`. */
+/**
+ * Creates the SWUpdate installer. Settings: `binary`, `key`, `hwRevision` (board:rev), `tmpDir`,
+ * `stateFile`, `hwRevisionFile` (default /etc/hwrevision, whose board names the hardware), `reboot`
+ * (false: the images need no reboot).
+ */
 export const createSwupdateInstaller: InstallerFactory = (options: InstallerOptions): UpdaterInstaller => {
   const settings = options.settings ?? {};
   const binary = stringParam(settings, 'binary') ?? 'swupdate';
   const stateFile = stringParam(settings, 'stateFile') ?? DEFAULT_SWUPDATE_STATE_FILE;
+  const hwRevisionFile = stringParam(settings, 'hwRevisionFile') ?? '/etc/hwrevision';
+  const configuredBoard = stringParam(settings, 'hwRevision')?.split(':')[0] ?? null;
 
   const invocationFor = (target: DeployTarget): SwupdateInvocation => {
     const params = target.install.params;
@@ -148,14 +159,19 @@ export const createSwupdateInstaller: InstallerFactory = (options: InstallerOpti
 
   return {
     name: 'swupdate',
-    capabilities: ['install'],
+    // SWUpdate writes the inactive copy; the device boots it after a reboot (`reboot: false` drops it).
+    capabilities: settings['reboot'] === false ? ['install', 'health'] : ['install', 'reboot', 'health'],
 
-    async snapshot(shell: RemoteShell) {
-      const result = await shell.exec(`cat ${shellQuote(stateFile)} 2>/dev/null || true`, {
-        timeoutMs: 30_000,
-      });
+    async snapshot(shell: RemoteShell): Promise<InstallerSnapshot> {
+      const result = await shell.exec(
+        `cat ${shellQuote(stateFile)} 2>/dev/null; echo '@@deckhand@@'; cat ${shellQuote(hwRevisionFile)} 2>/dev/null; true`,
+        { timeoutMs: 30_000 },
+      );
+      const [recordText = '', hwRevisionText = ''] = result.stdout.split('@@deckhand@@');
+      // SWUpdate's hardware identity: the board of `-H board:rev` when set, else of /etc/hwrevision.
+      const board = configuredBoard ?? /^\s*(\S+)/.exec(hwRevisionText)?.[1] ?? null;
       const releases: InstalledItem[] = [];
-      const text = result.stdout.trim();
+      const text = recordText.trim();
       if (text !== '') {
         try {
           const record = JSON.parse(text) as { name?: unknown; version?: unknown; sha256?: unknown };
@@ -170,7 +186,7 @@ export const createSwupdateInstaller: InstallerFactory = (options: InstallerOpti
           // A record Deckhand cannot read says nothing about the device: report nothing installed.
         }
       }
-      return { releases, trial: false };
+      return { releases, trial: false, hardware: board };
     },
 
     async install(shell, remotePath, target, onPercent, signal): Promise<StepOutcome> {

@@ -29,12 +29,30 @@ import {
 
 /** Settings of the SWUpdate web connector. */
 export interface SwupdateWebConnectorOptions {
+  /**
+   * The hardware model of the devices as HQ's targets name it. SWUpdate's web API does not say (the
+   * daemon itself checks each image's hardware-compatibility against its -H or /etc/hwrevision);
+   * without it the planner refuses these devices rather than guess.
+   */
+  readonly hardware?: string;
   /** The devices' SWUpdate runs a post-update command that reboots (`swupdate -p`): declare `reboot`. */
   readonly restartReboots?: boolean;
   /** How long a rebooting device may stay silent (default 180 s). */
   readonly rebootTimeoutMs?: number;
   /** How long SWUpdate may take to install after the last byte arrived (default 30 min). */
   readonly installTimeoutMs?: number;
+}
+
+/**
+ * Connector settings from the environment: DECKHAND_SWUPDATE_HARDWARE (the devices' hardware model)
+ * and DECKHAND_SWUPDATE_RESTART_REBOOTS=1 (their `swupdate -p` command reboots them).
+ */
+export function swupdateWebOptionsFromEnv(env: NodeJS.ProcessEnv): SwupdateWebConnectorOptions {
+  const hardware = env['DECKHAND_SWUPDATE_HARDWARE']?.trim() ?? '';
+  return {
+    ...(hardware === '' ? {} : { hardware }),
+    restartReboots: env['DECKHAND_SWUPDATE_RESTART_REBOOTS'] === '1',
+  };
 }
 
 /** Opens sessions to SWUpdate's web server. */
@@ -101,7 +119,7 @@ class SwupdateWebSession implements DeviceSession {
   snapshot(): Promise<DeviceSnapshot> {
     // SWUpdate's web API tells nothing about the device or what it runs.
     return Promise.resolve({
-      hardware: null,
+      hardware: this.#options.hardware ?? null,
       serialNumber: null,
       freeBytes: null,
       counter: null,

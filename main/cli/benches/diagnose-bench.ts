@@ -59,7 +59,8 @@ export async function runDiagnoseBench(context: CommandContext, args: readonly s
   const concurrency = parseLevels(values.concurrency, '--concurrency')[0] as number;
   const durationMs = parseDuration(values.duration);
   const rounds = Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) throw new DeckhandError('usage', '--rounds must be 1–10.');
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10)
+    throw new DeckhandError('usage', '--rounds must be 1–10.');
   const log = (line: string): void => void context.io.stderr.write(`${line}\n`);
   const work = mkdtempSync(join(tmpdir(), 'deckhand-bench-diagnose-'));
   let agent: ChildProcess | null = null;
@@ -129,7 +130,9 @@ export async function runDiagnoseBench(context: CommandContext, args: readonly s
     const oursThroughput = mean(ours.map((r) => r.throughput));
     const baselineThroughput = mean(theirs.map((r) => r.throughput));
     // Each round's two measurements are adjacent in time; the median of their ratios cancels drift.
-    const ratios = ours.map((r, i) => r.throughput / (theirs[i]?.throughput ?? Number.NaN)).sort((a, b) => a - b);
+    const ratios = ours
+      .map((r, i) => r.throughput / (theirs[i]?.throughput ?? Number.NaN))
+      .sort((a, b) => a - b);
     const ratio =
       ratios.length % 2 === 1
         ? (ratios[(ratios.length - 1) / 2] as number)
@@ -143,7 +146,11 @@ export async function runDiagnoseBench(context: CommandContext, args: readonly s
       durationMs,
       rounds,
       ours: { throughput: oursThroughput, rounds: ours },
-      baseline: { tool: `autocannon (npm) -c ${concurrency} -p 1`, throughput: baselineThroughput, rounds: theirs },
+      baseline: {
+        tool: `autocannon (npm) -c ${concurrency} -p 1`,
+        throughput: baselineThroughput,
+        rounds: theirs,
+      },
       ratio,
       roundRatios: ratios,
       tolerance: ACCURACY_TOLERANCE,
@@ -176,7 +183,10 @@ async function runOurs(
     windowMs: Math.max(100, Math.round(durationMs / 3)),
     maxWindows: 3,
   });
-  const result = await runLoad({ plan, send: client.sender(model, inputs, { binary: false, timeoutMs: 30_000 }) });
+  const result = await runLoad({
+    plan,
+    send: client.sender(model, inputs, { binary: false, timeoutMs: 30_000 }),
+  });
   const level = result.levels[0];
   if (!level) throw new DeckhandError('internal', 'The load generator measured nothing.');
   return {
@@ -188,7 +198,10 @@ async function runOurs(
 }
 
 /** A `deckhand agent` process with the heavy test model installed; resolves with its inference URL. */
-async function startBenchAgent(work: string, version: string): Promise<{ child: ChildProcess; inferenceUrl: string }> {
+async function startBenchAgent(
+  work: string,
+  version: string,
+): Promise<{ child: ChildProcess; inferenceUrl: string }> {
   const ring = initKeyRing(join(work, 'keys'), { rootExpires: new Date(Date.now() + 86_400_000) });
   const modelFile = join(work, 'heavy.onnx');
   writeFileSync(modelFile, buildTestModel('heavy'));
@@ -199,7 +212,12 @@ async function startBenchAgent(work: string, version: string): Promise<{ child: 
     targets: [
       {
         file: modelFile,
-        custom: targetCustomSchema.parse({ kind: 'model', name: 'heavy', version: '1.0.0', hardware: ['bench'] }),
+        custom: targetCustomSchema.parse({
+          kind: 'model',
+          name: 'heavy',
+          version: '1.0.0',
+          hardware: ['bench'],
+        }),
       },
     ],
   });
@@ -207,22 +225,25 @@ async function startBenchAgent(work: string, version: string): Promise<{ child: 
     process.execPath,
     [
       DECKHAND_BIN,
-      "agent",
-      "--state",
-      join(work, "device"),
-      "--listen",
-      "127.0.0.1:0",
-      "--hardware",
-      "bench",
-      "--trust",
-      join(ring.dir, "root.json"),
-      "--json",
+      'agent',
+      '--state',
+      join(work, 'device'),
+      '--listen',
+      '127.0.0.1:0',
+      '--hardware',
+      'bench',
+      '--trust',
+      join(ring.dir, 'root.json'),
+      '--json',
     ],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const line = await new Promise<string>((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new DeckhandError('timeout', 'The bench agent did not start.')), 30_000);
+    const timer = setTimeout(
+      () => reject(new DeckhandError('timeout', 'The bench agent did not start.')),
+      30_000,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       text += chunk.toString();
       const end = text.indexOf('\n');
@@ -238,7 +259,9 @@ async function startBenchAgent(work: string, version: string): Promise<{ child: 
   if (!uri.ok) throw new DeckhandError('internal', uri.error.message);
   const client = await connectAgent(uri.value, { fingerprint: started.fingerprint, clientVersion: version });
   try {
-    await provisionModels(client, join(work, 'bench.dhb'), [{ file: modelFile, target: created.targets[0] as never }]);
+    await provisionModels(client, join(work, 'bench.dhb'), [
+      { file: modelFile, target: created.targets[0] as never },
+    ]);
   } finally {
     client.close();
   }

@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
 import { runAgent, type RunningAgent } from '../../../agent/run-agent';
 import { targetCustomSchema } from '../../../core/bundle/target-info';
+import { buildTestModel } from '../../../core/diagnostics/test-models';
 import { createBundle, type TargetInput } from '../../services/bundles/bundle-writer';
 import { initKeyRing } from '../../services/bundles/key-ring';
 
@@ -57,7 +58,8 @@ export async function createDemoBundle(
     'echo "edge-app 1.2.0: the inference service did not start (camera /dev/video0 missing)"',
     'exit 1',
   ]);
-  writeFileSync(join(artifacts, 'detector-1.0.0.onnx'), randomBytes(128 * 1024));
+  // A real ONNX model (the generated test MLP), so a deployed detector can be diagnosed.
+  writeFileSync(join(artifacts, 'detector-1.0.0.onnx'), buildTestModel('mlp'));
   const custom = (kind: 'release' | 'model', name: string, version: string, extra: object) =>
     targetCustomSchema.parse({
       kind,

@@ -51,13 +51,18 @@ const GROUP_FLAGS = [
   '--version',
   '--hardware',
   '--install',
+  '--install-command',
+  '--install-health',
+  '--install-dest',
   '--release-counter',
   '--source-commit',
 ] as const;
 
 /**
  * Splits `bundle create` arguments into target groups (`--release PATH --name N --version V
- * --hardware H[,H] --install METHOD`, `--model PATH …`) and the remaining arguments.
+ * --hardware H[,H] --install METHOD [--install-command CMD] [--install-health CMD]
+ * [--install-dest DIR]`, `--model PATH …`) and the remaining arguments. A .raucb, .mender or .swu
+ * file without --install gets rauc, mender or swupdate.
  */
 export function parseTargetGroups(
   args: readonly string[],
@@ -79,7 +84,7 @@ export function parseTargetGroups(
         .split(',')
         .map((h) => h.trim())
         .filter((h) => h !== ''),
-      ...(values.has('--install') ? { install: { method: values.get('--install') } } : {}),
+      ...installOf(group.file, values),
       ...(counter !== undefined ? { releaseCounter: Number(counter) } : {}),
       ...(values.has('--source-commit') ? { sourceCommit: values.get('--source-commit') } : {}),
       createdAt: now.toISOString(),
@@ -113,6 +118,41 @@ export function parseTargetGroups(
   }
   close();
   return { targets, rest };
+}
+
+/** Install methods implied by a vendor artifact's extension, when --install is not given. */
+const METHOD_BY_EXTENSION: Readonly<Record<string, string>> = {
+  raucb: 'rauc',
+  mender: 'mender',
+  swu: 'swupdate',
+};
+
+/** Install parameters from flags: `--install-command`, `--install-health`, `--install-dest`. */
+const PARAM_FLAGS: Readonly<Record<string, string>> = {
+  '--install-command': 'command',
+  '--install-health': 'health',
+  '--install-dest': 'dest',
+};
+
+function installOf(
+  file: string,
+  values: ReadonlyMap<string, string>,
+): { install?: { method: string; params?: Record<string, string> } } {
+  const params: Record<string, string> = {};
+  for (const [flag, key] of Object.entries(PARAM_FLAGS)) {
+    const value = values.get(flag);
+    if (value !== undefined) params[key] = value;
+  }
+  const method = values.get('--install') ?? METHOD_BY_EXTENSION[file.split('.').at(-1)?.toLowerCase() ?? ''];
+  if (method === undefined) {
+    if (Object.keys(params).length > 0)
+      throw new DeckhandError(
+        'usage',
+        `${file}: --install-command, --install-health and --install-dest need --install METHOD.`,
+      );
+    return {};
+  }
+  return { install: Object.keys(params).length > 0 ? { method, params } : { method } };
 }
 
 /** Parses a duration such as `30d`, `12h`, `2w`, `90m` into milliseconds. */

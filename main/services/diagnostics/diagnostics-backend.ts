@@ -87,7 +87,17 @@ export async function connectPinned(uri: string, pins: DevicePins, version: stri
       'untrusted_device',
       `${parsed.value.uri} is not confirmed yet. Add it on the Devices screen (or deckhand devices --device URI) and confirm its fingerprint first.`,
     );
-  return connectAgent(parsed.value, { fingerprint, timeoutMs: 10_000, clientVersion: version });
+  // A serial link that was just closed can answer a new session with a reset; try again briefly.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await connectAgent(parsed.value, { fingerprint, timeoutMs: 10_000, clientVersion: version });
+    } catch (error) {
+      const retry =
+        parsed.value.scheme !== 'tcp' && (error as DeckhandError).code === 'link_lost' && attempt < 3;
+      if (!retry) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
 }
 
 /** The SLO of the newest imported model target matching the installed model (sha256, else name+version). */

@@ -80,9 +80,7 @@ export class DiagnosticsService {
   }
 
   /** The models a device serves and its inference server's address. */
-  async deviceInfo(
-    device: string,
-  ): Promise<
+  async deviceInfo(device: string): Promise<
     DiagnosticsInfo & {
       models: readonly { name: string; version: string; sha256: string; slo: Slo | null }[];
     }

@@ -7,7 +7,7 @@ import { DeployScreen } from '../features/deploy/deploy-screen';
 import { DevicesScreen } from '../features/devices/devices-screen';
 import { LogsScreen } from '../features/logs/logs-screen';
 import { OverviewScreen } from '../features/overview/overview-screen';
-import { PlannedScreen } from '../features/planned/planned-screen';
+import { DiagnosticsScreen } from '../features/diagnostics/diagnostics-screen';
 import { SettingsScreen } from '../features/settings/settings-screen';
 import { SyncScreen } from '../features/sync/sync-screen';
 import type { AppStores } from '../state/app-stores';
@@ -74,7 +74,7 @@ function ScreenView({ screen }: { readonly screen: ScreenId }) {
     case 'deploy':
       return <DeployScreen />;
     case 'diagnostics':
-      return <PlannedScreen screen={screen} />;
+      return <DiagnosticsScreen />;
     default:
       return assertNever(screen);
   }

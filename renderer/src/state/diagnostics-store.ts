@@ -173,7 +173,8 @@ export function createDiagnosticsStore(api: DiagnosticsApi): StoreApi<Diagnostic
     subscribe: () => {
       const offWindow = api.on('diagnostics.window', ({ runId, window }) => {
         const live = get().live;
-        const base = live?.runId === runId ? live : { runId, model: get().model ?? '', windows: [], levels: [] };
+        const base =
+          live?.runId === runId ? live : { runId, model: get().model ?? '', windows: [], levels: [] };
         set({ live: { ...base, windows: [...base.windows, window] } });
       });
       const offLevel = api.on('diagnostics.level', ({ runId, level }) => {

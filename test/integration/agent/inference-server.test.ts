@@ -4,7 +4,11 @@
  * JSON and binary inference, statistics, errors and the fault-injecting test models are checked.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { INFERENCE_HEADER, decodeInferResponse, encodeInferRequest } from '../../../core/diagnostics/oip-codec';
+import {
+  INFERENCE_HEADER,
+  decodeInferResponse,
+  encodeInferRequest,
+} from '../../../core/diagnostics/oip-codec';
 import type { ModelMetadata, ServerMetadata, StatisticsResponse } from '../../../core/diagnostics/oip-types';
 import { OipClient, syntheticInputs } from '../../../core/node-io/oip-client';
 import type { RunningAgent } from '../../../agent/run-agent';
@@ -88,11 +92,16 @@ describe('agent inference server (OIP v2 REST)', () => {
     const viaJson = await oip.infer('mlp', inputs);
     const viaBinary = await oip.infer('mlp', inputs, { binary: true });
     expect(viaJson[0]?.shape).toEqual([3, 4]);
-    expect(Array.from(viaBinary[0]?.data as Float32Array)).toEqual(Array.from(viaJson[0]?.data as Float32Array));
+    expect(Array.from(viaBinary[0]?.data as Float32Array)).toEqual(
+      Array.from(viaJson[0]?.data as Float32Array),
+    );
 
     // The wire format itself: binary request with a binary output asked for by name.
     const message = encodeInferRequest(inputs, { binary: true });
-    const header = JSON.parse(message.body.subarray(0, message.headerLength ?? 0).toString()) as Record<string, unknown>;
+    const header = JSON.parse(message.body.subarray(0, message.headerLength ?? 0).toString()) as Record<
+      string,
+      unknown
+    >;
     header['outputs'] = [{ name: 'output', parameters: { binary_data: true } }];
     const headerBytes = Buffer.from(JSON.stringify(header));
     const body = Buffer.concat([headerBytes, message.body.subarray(message.headerLength ?? 0)]);
@@ -107,7 +116,9 @@ describe('agent inference server (OIP v2 REST)', () => {
     expect(raw.length - headerLength).toBe(3 * 4 * 4);
     const decoded = decodeInferResponse(raw, headerLength);
     expect(decoded.modelName).toBe('mlp');
-    expect(Array.from(decoded.outputs[0]?.data as Float32Array)).toEqual(Array.from(viaJson[0]?.data as Float32Array));
+    expect(Array.from(decoded.outputs[0]?.data as Float32Array)).toEqual(
+      Array.from(viaJson[0]?.data as Float32Array),
+    );
   });
 
   it('refuses bad requests with 400 and a reason', async () => {
@@ -135,7 +146,10 @@ describe('agent inference server (OIP v2 REST)', () => {
     const { url, oip } = await agentWithModels();
     const inputs = syntheticInputs([{ name: 'input', datatype: 'FP32', shape: [-1, 16] }], 2);
     for (let i = 0; i < 5; i += 1) await oip.infer('mlp', inputs);
-    await fetch(`${url}/v2/models/mlp/infer`, { method: 'POST', body: '{"inputs":[{"name":"input","shape":[1,16],"datatype":"FP32","data":[1]}]}' });
+    await fetch(`${url}/v2/models/mlp/infer`, {
+      method: 'POST',
+      body: '{"inputs":[{"name":"input","shape":[1,16],"datatype":"FP32","data":[1]}]}',
+    });
     const stats = (await get(`${url}/v2/models/mlp/stats`)).json as StatisticsResponse;
     const mlp = stats.model_stats[0];
     expect(mlp).toMatchObject({ name: 'mlp', version: '1.0.0', inference_count: 10, execution_count: 5 });
@@ -165,6 +179,11 @@ describe('agent inference server (OIP v2 REST)', () => {
     await agentWithModels();
     const info = await client?.call('diagnostics', { action: 'info' });
     expect(info).toMatchObject({ action: 'info', inferenceUrl: agent?.inferenceUrl, samplerSource: null });
-    expect(info?.action === 'info' && info.models.map((m) => m.name)).toEqual(['conv', 'flaky', 'mlp', 'slow']);
+    expect(info?.action === 'info' && info.models.map((m) => m.name)).toEqual([
+      'conv',
+      'flaky',
+      'mlp',
+      'slow',
+    ]);
   });
 });

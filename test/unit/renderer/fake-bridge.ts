@@ -55,6 +55,12 @@ export interface FakeBridge {
     /** The plan of each device (default: deploy). */
     planOf: (device: string) => VerbOutput<'deploy.plan'>['devices'][number];
   };
+  /** What 'diagnostics.device' answers, the finished runs, and the runId 'diagnostics.start' returns. */
+  readonly diagnostics: {
+    device: VerbOutput<'diagnostics.device'>;
+    runs: VerbOutput<'diagnostics.run'>[];
+    nextRunId: string;
+  };
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
 }
 
@@ -218,7 +224,56 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     return reply(run);
   };
 
+  const diagnostics: FakeBridge['diagnostics'] = {
+    device: { inferenceUrl: 'http://127.0.0.1:8000', samplerSource: 'cpu', models: [] },
+    runs: [],
+    nextRunId: '00000000-0000-4000-8000-000000000001',
+  };
+  const findRun = (runId: string) => {
+    const run = diagnostics.runs.find((r) => r.runId === runId);
+    return run
+      ? reply(run)
+      : Promise.resolve({ ok: false, error: { code: 'not_found', message: `No run ${runId}.` } } as const);
+  };
+
   const api = {
+    'diagnostics.device': (input: VerbInput<'diagnostics.device'>) => {
+      calls.push({ verb: 'diagnostics.device', input });
+      return reply(diagnostics.device);
+    },
+    'diagnostics.start': (input: VerbInput<'diagnostics.start'>) => {
+      calls.push({ verb: 'diagnostics.start', input });
+      return reply({ runId: diagnostics.nextRunId });
+    },
+    'diagnostics.cancel': (input: VerbInput<'diagnostics.cancel'>) => {
+      calls.push({ verb: 'diagnostics.cancel', input });
+      return reply({ cancelled: true });
+    },
+    'diagnostics.runs': (input: VerbInput<'diagnostics.runs'>) => {
+      calls.push({ verb: 'diagnostics.runs', input });
+      return reply({
+        runs: diagnostics.runs.map((r) => ({
+          runId: r.runId,
+          device: r.device,
+          modelName: r.modelName,
+          modelVersion: r.modelVersion,
+          placement: r.placement,
+          startedAt: r.startedAt,
+          verdict: r.verdict.status,
+          throughput: r.levels[0]?.throughput ?? 0,
+          p95Ms: r.levels[0]?.latencyMs.p95 ?? 0,
+          successRate: r.totals.successRate,
+        })),
+      });
+    },
+    'diagnostics.run': (input: VerbInput<'diagnostics.run'>) => {
+      calls.push({ verb: 'diagnostics.run', input });
+      return findRun(input.runId);
+    },
+    'diagnostics.export': (input: VerbInput<'diagnostics.export'>) => {
+      calls.push({ verb: 'diagnostics.export', input });
+      return reply({ fileName: `run.${input.format}`, mediaType: 'text/plain', content: 'x' });
+    },
     'deploy.targets': (input: undefined) => {
       calls.push({ verb: 'deploy.targets', input });
       return reply({ targets: [...deploy.targets] });
@@ -412,6 +467,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     bundles,
     devices: deviceState,
     deploy,
+    diagnostics,
     emit: (event, payload) => emit(event, payload),
   };
 }

@@ -12,6 +12,7 @@ import { useStores } from '../../state/stores-context';
 import { ErrorCallout } from '../../ui/error-callout';
 
 const DEFAULT_BAUD = 115200;
+const CONSOLE_FONT = "'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, monospace";
 
 /** The console card: port form, terminal, Interactive toggle and Close. */
 export function SerialConsole({ suggestedPorts }: { readonly suggestedPorts: readonly string[] }) {
@@ -136,11 +137,15 @@ function ConsoleTerminal({ interactive, port }: { readonly interactive: boolean;
       // Devices print bare \n line ends; the terminal needs \r\n to start the next line at column 0.
       convertEol: true,
       disableStdin: true,
+      // The same font and size as .dh-console-terminal in app.css, so xterm measures what is drawn.
+      fontFamily: CONSOLE_FONT,
       fontSize: 15,
       rows: 20,
       cols: 100,
       scrollback: 5000,
       screenReaderMode: true,
+      // High contrast for sunlight: white on black, an amber cursor.
+      theme: { background: '#000000', foreground: '#ffffff', cursor: '#ffb000' },
     });
     term.open(element);
     terminal.current = term;

@@ -87,10 +87,26 @@ afterAll(async () => {
 
 describe('deckhand diagnose', () => {
   it('measures a model from the laptop: percentiles, throughput, success rate, server and device stats, a passing verdict', async () => {
-    const run = await deckhand(['diagnose', '--device', uri, '--model', 'mlp', '--concurrency', '1,2', '--duration', '2s', '--json']);
+    const run = await deckhand([
+      'diagnose',
+      '--device',
+      uri,
+      '--model',
+      'mlp',
+      '--concurrency',
+      '1,2',
+      '--duration',
+      '2s',
+      '--json',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const result = resultOf(run);
-    expect(result).toMatchObject({ ok: true, placement: 'from-laptop', modelName: 'mlp', modelVersion: '1.0.0' });
+    expect(result).toMatchObject({
+      ok: true,
+      placement: 'from-laptop',
+      modelName: 'mlp',
+      modelVersion: '1.0.0',
+    });
     expect(result.levels.map((l) => l.level)).toEqual([1, 2]);
     for (const level of result.levels) {
       expect(level.throughput).toBeGreaterThan(0);
@@ -104,18 +120,28 @@ describe('deckhand diagnose', () => {
     expect(result.samplerSource).toBe('cpu');
     expect(result.slo).toEqual(TEST_SLOS.mlp);
     expect(result.verdict.status).toBe('pass');
-    expect(result.verdict.checks.map((c) => c.field).sort()).toEqual(['maxErrorRate', 'minThroughput', 'p95Ms']);
+    expect(result.verdict.checks.map((c) => c.field).sort()).toEqual([
+      'maxErrorRate',
+      'minThroughput',
+      'p95Ms',
+    ]);
     expect(run.stderr).toMatch(/concurrency 1 window 1:/);
 
     const backend = openBackend({ dataDir, host: 'cli', version: 'test' });
     try {
       const kinds = (kind: string) =>
-        backend.logs.query({ offset: 0, limit: 100, kind, device: undefined }).rows.filter((r) => (r.payload as { runId?: string }).runId === result.runId);
+        backend.logs
+          .query({ offset: 0, limit: 100, kind, device: undefined })
+          .rows.filter((r) => (r.payload as { runId?: string }).runId === result.runId);
       expect(kinds('diagnostics.started')).toHaveLength(1);
       expect(kinds('diagnostics.window')).toHaveLength(result.windows.length);
       expect(kinds('diagnostics.completed')[0]?.payload).toMatchObject({ verdict: { status: 'pass' } });
       expect(kinds('diagnostics.samples').length).toBeLessThanOrEqual(1);
-      expect(backend.diagnostics.history()[0]).toMatchObject({ runId: result.runId, verdict: 'pass', modelName: 'mlp' });
+      expect(backend.diagnostics.history()[0]).toMatchObject({
+        runId: result.runId,
+        verdict: 'pass',
+        modelName: 'mlp',
+      });
       expect(backend.logs.verify().valid).toBe(true);
     } finally {
       backend.close();
@@ -123,7 +149,19 @@ describe('deckhand diagnose', () => {
   }, 60_000);
 
   it('runs on the device (the agent loads its own server) and fails the slow model on p95', async () => {
-    const run = await deckhand(['diagnose', '--device', uri, '--model', 'slow', '--on-device', '--concurrency', '2', '--duration', '2s', '--json']);
+    const run = await deckhand([
+      'diagnose',
+      '--device',
+      uri,
+      '--model',
+      'slow',
+      '--on-device',
+      '--concurrency',
+      '2',
+      '--duration',
+      '2s',
+      '--json',
+    ]);
     expect(run.code).toBe(1);
     const result = resultOf(run);
     expect(result).toMatchObject({ ok: true, placement: 'on-device', modelName: 'slow' });
@@ -135,18 +173,42 @@ describe('deckhand diagnose', () => {
   }, 60_000);
 
   it('fails the flaky model on its error rate, counting the errors by kind', async () => {
-    const run = await deckhand(['diagnose', '--device', uri, '--model', 'flaky', '--duration', '2s', '--binary', '--json']);
+    const run = await deckhand([
+      'diagnose',
+      '--device',
+      uri,
+      '--model',
+      'flaky',
+      '--duration',
+      '2s',
+      '--binary',
+      '--json',
+    ]);
     expect(run.code).toBe(1);
     const result = resultOf(run);
     expect(result.totals.errors.http_5xx).toBeGreaterThan(0);
     expect(result.totals.successRate).toBeGreaterThan(0.7);
     expect(result.totals.successRate).toBeLessThan(0.9);
-    expect(result.verdict.checks.find((c) => c.field === 'maxErrorRate')).toMatchObject({ status: 'fail', threshold: 0.05 });
+    expect(result.verdict.checks.find((c) => c.field === 'maxErrorRate')).toMatchObject({
+      status: 'fail',
+      threshold: 0.05,
+    });
     expect(result.verdict.checks.find((c) => c.field === 'p95Ms')?.status).toBe('pass');
   }, 60_000);
 
   it('loads any OIP server by URL, and says when a model is missing', async () => {
-    const byUrl = await deckhand(['diagnose', '--url', agent.inferenceUrl as string, '--model', 'conv', '--request-rate', '50', '--duration', '1s', '--json']);
+    const byUrl = await deckhand([
+      'diagnose',
+      '--url',
+      agent.inferenceUrl as string,
+      '--model',
+      'conv',
+      '--request-rate',
+      '50',
+      '--duration',
+      '1s',
+      '--json',
+    ]);
     expect(byUrl.code, byUrl.stderr).toBe(0);
     const result = resultOf(byUrl);
     expect(result.plan.mode).toBe('rate');

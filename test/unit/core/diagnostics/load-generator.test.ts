@@ -28,13 +28,24 @@ function fakeServer(latencyMs: () => number, failEvery = 0) {
 }
 
 const plan = (over: object) =>
-  loadPlanSchema.parse({ mode: 'concurrency', levels: [1], warmupMs: 20, windowMs: 150, maxWindows: 6, ...over });
+  loadPlanSchema.parse({
+    mode: 'concurrency',
+    levels: [1],
+    warmupMs: 20,
+    windowMs: 150,
+    maxWindows: 6,
+    ...over,
+  });
 
 describe('runLoad', () => {
   it('keeps N requests outstanding per level and reports windows and levels', async () => {
     const server = fakeServer(() => 5);
     const seen: number[] = [];
-    const result = await runLoad({ plan: plan({ levels: [1, 4] }), send: server.send, onWindow: (w) => seen.push(w.level) });
+    const result = await runLoad({
+      plan: plan({ levels: [1, 4] }),
+      send: server.send,
+      onWindow: (w) => seen.push(w.level),
+    });
     expect(result.levels.map((l) => l.level)).toEqual([1, 4]);
     expect(server.maxInFlight()).toBe(4);
     expect(seen.length).toBe(result.windows.length);
@@ -69,7 +80,10 @@ describe('runLoad', () => {
 
   it('paces requests in rate mode whatever the latency', async () => {
     const server = fakeServer(() => 40);
-    const result = await runLoad({ plan: plan({ mode: 'rate', levels: [100], windowMs: 200, maxWindows: 3 }), send: server.send });
+    const result = await runLoad({
+      plan: plan({ mode: 'rate', levels: [100], windowMs: 200, maxWindows: 3 }),
+      send: server.send,
+    });
     const level = result.levels[0]!;
     // 100/s with 40 ms latency: several requests overlap, and about 100 complete a second.
     expect(server.maxInFlight()).toBeGreaterThan(1);

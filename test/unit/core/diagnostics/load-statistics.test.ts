@@ -37,8 +37,18 @@ describe('stability rule', () => {
 describe('plans', () => {
   it('derives windows from the duration, bounded like perf_analyzer', () => {
     const plan = planFor({ mode: 'concurrency', levels: [1, 2], durationMs: 30_000 });
-    expect(plan).toMatchObject({ warmupMs: 2000, windowMs: 2800, maxWindows: 10, stableWindows: 3, stabilityThreshold: 0.1 });
-    expect(planFor({ mode: 'rate', levels: [5], durationMs: 1000 })).toMatchObject({ warmupMs: 100, windowMs: 100, maxWindows: 9 });
+    expect(plan).toMatchObject({
+      warmupMs: 2000,
+      windowMs: 2800,
+      maxWindows: 10,
+      stableWindows: 3,
+      stabilityThreshold: 0.1,
+    });
+    expect(planFor({ mode: 'rate', levels: [5], durationMs: 1000 })).toMatchObject({
+      warmupMs: 100,
+      windowMs: 100,
+      maxWindows: 9,
+    });
     expect(profilePlan('full').levels).toEqual([1, 2, 4, 8]);
     expect(profilePlan('quick').levels).toEqual([1]);
   });

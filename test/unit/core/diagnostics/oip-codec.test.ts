@@ -25,7 +25,9 @@ describe('OIP codec', () => {
     expect(message.contentType).toBe(binary ? 'application/octet-stream' : 'application/json');
     const decoded = decodeInferRequest(message.body, message.headerLength);
     expect(decoded.id).toBe('r1');
-    expect(decoded.inputs.map((t) => [t.name, t.datatype, t.shape])).toEqual(tensors.map((t) => [t.name, t.datatype, t.shape]));
+    expect(decoded.inputs.map((t) => [t.name, t.datatype, t.shape])).toEqual(
+      tensors.map((t) => [t.name, t.datatype, t.shape]),
+    );
     expect(Array.from(decoded.inputs[0]!.data as Float32Array)).toEqual([1.5, -2, 3, 4]);
     expect(Array.from(decoded.inputs[1]!.data as BigInt64Array)).toEqual([1n, -2n, 3n]);
     expect(Array.from(decoded.inputs[2]!.data as Uint8Array)).toEqual([1, 0]);
@@ -36,17 +38,34 @@ describe('OIP codec', () => {
     const body = Buffer.from(
       JSON.stringify({
         parameters: { binary_data_output: true },
-        inputs: [{ name: 'x', shape: [2, 2], datatype: 'FP32', data: [[1, 2], [3, 4]] }],
+        inputs: [
+          {
+            name: 'x',
+            shape: [2, 2],
+            datatype: 'FP32',
+            data: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+        ],
         outputs: [{ name: 'a', parameters: { binary_data: false } }, { name: 'b' }],
       }),
     );
     const request = decodeInferRequest(body, null);
     expect(Array.from(request.inputs[0]!.data as Float32Array)).toEqual([1, 2, 3, 4]);
-    expect(request.outputs).toEqual([{ name: 'a', binary: false }, { name: 'b', binary: true }]);
+    expect(request.outputs).toEqual([
+      { name: 'a', binary: false },
+      { name: 'b', binary: true },
+    ]);
   });
 
   it('encodes responses with some outputs binary, and decodes them back', () => {
-    const out = encodeInferResponse({ modelName: 'm', modelVersion: '1' }, tensors.slice(0, 2), (name) => name === 'i');
+    const out = encodeInferResponse(
+      { modelName: 'm', modelVersion: '1' },
+      tensors.slice(0, 2),
+      (name) => name === 'i',
+    );
     const back = decodeInferResponse(out.body, out.headerLength);
     expect(back.modelName).toBe('m');
     expect(Array.from(back.outputs[1]!.data as BigInt64Array)).toEqual([1n, -2n, 3n]);
@@ -54,15 +73,27 @@ describe('OIP codec', () => {
   });
 
   it('refuses malformed requests with invalid_input', () => {
-    const bad = (body: string, header: number | null = null) => () => decodeInferRequest(Buffer.from(body), header);
+    const bad =
+      (body: string, header: number | null = null) =>
+      () =>
+        decodeInferRequest(Buffer.from(body), header);
     expect(bad('not json')).toThrow(/not JSON/);
     expect(bad('{"inputs":[]}')).toThrow(/not valid/);
-    expect(bad('{"inputs":[{"name":"x","shape":[3],"datatype":"FP32","data":[1]}]}')).toThrow(/wants 3 elements/);
+    expect(bad('{"inputs":[{"name":"x","shape":[3],"datatype":"FP32","data":[1]}]}')).toThrow(
+      /wants 3 elements/,
+    );
     expect(bad('{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":["a"]}]}')).toThrow(/numbers/);
-    expect(bad('{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","parameters":{"binary_data_size":4}}]}', 99)).toThrow(/larger than the body/);
-    const header = '{"inputs":[{"name":"x","shape":[2],"datatype":"FP32","parameters":{"binary_data_size":8}}]}';
-    expect(() => decodeInferRequest(Buffer.concat([Buffer.from(header), Buffer.alloc(4)]), header.length)).toThrow(/fewer follow/);
-    expect(() => decodeInferRequest(Buffer.concat([Buffer.from(header), Buffer.alloc(12)]), header.length)).toThrow(/more binary data/);
+    expect(
+      bad('{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","parameters":{"binary_data_size":4}}]}', 99),
+    ).toThrow(/larger than the body/);
+    const header =
+      '{"inputs":[{"name":"x","shape":[2],"datatype":"FP32","parameters":{"binary_data_size":8}}]}';
+    expect(() =>
+      decodeInferRequest(Buffer.concat([Buffer.from(header), Buffer.alloc(4)]), header.length),
+    ).toThrow(/fewer follow/);
+    expect(() =>
+      decodeInferRequest(Buffer.concat([Buffer.from(header), Buffer.alloc(12)]), header.length),
+    ).toThrow(/more binary data/);
   });
 });
 
@@ -71,7 +102,9 @@ describe('test models', () => {
     expect(Buffer.from(buildTestModel('mlp')).equals(Buffer.from(buildTestModel('mlp')))).toBe(true);
     expect(readModelMetadataProps(buildTestModel('mlp')).size).toBe(0);
     expect(readModelMetadataProps(buildTestModel('flaky')).get(FAULT_ERROR_RATE)).toBe('0.2');
-    expect(readModelMetadataProps(buildTestModel('slow', { slowDelayMs: 75 })).get('deckhand.fault.delayMs')).toBe('75');
+    expect(
+      readModelMetadataProps(buildTestModel('slow', { slowDelayMs: 75 })).get('deckhand.fault.delayMs'),
+    ).toBe('75');
     expect(() => readModelMetadataProps(Uint8Array.from([0xff, 0xff, 0xff]))).toThrow();
   });
 });

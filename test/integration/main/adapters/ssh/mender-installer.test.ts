@@ -37,6 +37,7 @@ describe.skipIf(!present)('mender installer (real mender-client, standalone)', (
     expect(await installer.snapshot(lab.shell)).toEqual({
       releases: [{ name: 'factory', version: '1.0', sha256: null, state: 'active' }],
       trial: false,
+      hardware: 'deckhand-lab',
     });
     const artifact = lab.buildArtifact('edge-app-2.4.0', 'app.conf', 'release 2.4.0\n');
     const target = updaterTarget(artifact, 'edge-app', '2.4.0', 'mender');
@@ -53,6 +54,7 @@ describe.skipIf(!present)('mender installer (real mender-client, standalone)', (
         { name: 'edge-app', version: '2.4.0', sha256: null, state: 'trial' },
       ],
       trial: true,
+      hardware: 'deckhand-lab',
     });
 
     const committed = await installer.commit(lab.shell, target);
@@ -60,6 +62,7 @@ describe.skipIf(!present)('mender installer (real mender-client, standalone)', (
     expect(await installer.snapshot(lab.shell)).toEqual({
       releases: [{ name: 'edge-app', version: '2.4.0', sha256: null, state: 'active' }],
       trial: false,
+      hardware: 'deckhand-lab',
     });
     // A repeated commit (the engine retrying after a lost link) finds the work done.
     expect((await installer.commit(lab.shell, target)).detail).toMatch(/runs edge-app-2.4.0/);
@@ -79,6 +82,7 @@ describe.skipIf(!present)('mender installer (real mender-client, standalone)', (
     expect(await installer.snapshot(lab.shell)).toEqual({
       releases: [{ name: 'factory', version: '1.0', sha256: null, state: 'active' }],
       trial: false,
+      hardware: 'deckhand-lab',
     });
   });
 

@@ -4,7 +4,7 @@
  * a model and runs its command and health check, and an upload resumes from a partial file.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,13 +146,61 @@ describe.skipIf(!present)('SSH connector against OpenSSH', { timeout: 120_000 },
       writeFileSync(`${remote}.part`, bytes.subarray(0, size - 64 * 1024));
       await session.upload(target, meterFor(target), signal);
       expect(sha256Of(remote)).toBe(target.sha256);
-      await session.install(target, meterFor(target), signal);
-      expect(sha256Of(join(work, 'dest', 'big.bin'))).toBe(target.sha256);
-
       // Uploading again finds the finished file and sends nothing.
+      const written = statSync(remote).mtimeMs;
       const again = meterFor(target);
       await session.upload(target, again, signal);
       expect(again.bytes).toBe(target.length);
+      expect(statSync(remote).mtimeMs).toBe(written);
+      expect(existsSync(`${remote}.part`)).toBe(false);
+      await session.install(target, meterFor(target), signal);
+      expect(sha256Of(join(work, 'dest', 'big.bin'))).toBe(target.sha256);
+
+      // The staged copy is gone once it is in place; installing again changes nothing.
+      expect(existsSync(remote)).toBe(false);
+      await session.install(target, meterFor(target), signal);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('reboots: waits until the device answers again with the same host key and a new boot id', async () => {
+    const dir = join(work, 'reboot');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'boot_id'), 'boot-1\n');
+    const rebooting = new SshConnector({
+      privateKeyPath: sshd.clientKeyPath,
+      session: {
+        stagingDir: join(work, 'staging'),
+        rebootCommand: `touch ${join(dir, 'requested')}`,
+        bootIdCommand: `cat ${join(dir, 'boot_id')}`,
+        rebootTimeoutMs: 60_000,
+      },
+    });
+    // The "device": when asked to reboot, its SSH server goes away, the boot id changes, and the
+    // server comes back on the same port with the same key (or, the second time, with a new key).
+    const device = async (newKey: boolean): Promise<void> => {
+      while (!existsSync(join(dir, 'requested'))) await new Promise((resolve) => setTimeout(resolve, 50));
+      rmSync(join(dir, 'requested'));
+      await sshd.halt();
+      writeFileSync(join(dir, 'boot_id'), `boot-${Date.now()}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (newKey) await sshd.changeHostKey();
+      else await sshd.start();
+    };
+    const session = await rebooting.connect(uriOf(sshd.uri('rauc')), {
+      pinnedFingerprint: sshd.hostFingerprint(),
+    });
+    try {
+      const [outcome] = await Promise.all([session.reboot(new AbortController().signal), device(false)]);
+      expect(outcome.detail).toMatch(/answered again after [\d.]+ s \(boot boot-\d+\)/);
+      // The session goes on over the new connection.
+      expect((await session.health(targetFor(`${sshd.clientKeyPath}.pub`, { health: 'true' }))).healthy).toBe(
+        true,
+      );
+
+      const refused = Promise.all([session.reboot(new AbortController().signal), device(true)]);
+      await expect(refused).rejects.toMatchObject({ code: 'untrusted_device' });
     } finally {
       await session.close();
     }

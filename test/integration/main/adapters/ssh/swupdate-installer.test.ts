@@ -33,7 +33,7 @@ describe.skipIf(!present)('swupdate installer (real swupdate)', () => {
     mkdirSync(join(dir, 'device'));
     const lab = createSwupdateLab(dir);
     const installer = createSwupdateInstaller({
-      settings: { tmpDir: lab.tmpDir, stateFile: join(dir, 'state', 'swupdate.json') },
+      settings: { tmpDir: lab.tmpDir, stateFile: join(dir, 'state', 'swupdate.json'), hwRevision: LAB_HW },
     });
     return { dir, lab, installer, shell: createLocalShell() };
   }
@@ -49,7 +49,7 @@ describe.skipIf(!present)('swupdate installer (real swupdate)', () => {
       key: lab.certPath,
       hwRevision: LAB_HW,
     });
-    expect(await installer.snapshot(shell)).toEqual({ releases: [], trial: false });
+    expect(await installer.snapshot(shell)).toEqual({ releases: [], trial: false, hardware: 'deckhand-lab' });
 
     const percents: number[] = [];
     const outcome = await installer.install(
@@ -69,7 +69,7 @@ describe.skipIf(!present)('swupdate installer (real swupdate)', () => {
     expect(snapshot.releases).toEqual([
       { name: 'edge-os', version: '2.4.0', sha256: target.sha256, state: 'active' },
     ]);
-    expect(installer.capabilities).toEqual(['install']);
+    expect(installer.capabilities).toEqual(['install', 'reboot', 'health']);
   });
 
   it('refuses an image whose content was changed after signing, and installs nothing', async () => {

@@ -51,6 +51,7 @@ describe.skipIf(!present)('swupdate:// web adapter (real swupdate -w)', () => {
     const daemon: SwupdateDaemon = await startSwupdateWeb(lab, options);
     cleanups.push(() => daemon.stop());
     const connector = new SwupdateWebConnector({
+      hardware: 'deckhand-lab',
       restartReboots: options.restartReboots ?? false,
       rebootTimeoutMs: 15_000,
     });
@@ -69,6 +70,7 @@ describe.skipIf(!present)('swupdate:// web adapter (real swupdate -w)', () => {
     ]);
     const target = updaterTarget(swu, 'edge-os', '3.1.0', 'swupdate');
     expect([...session.capabilities].sort()).toEqual(['install', 'upload']);
+    expect(await session.snapshot()).toMatchObject({ hardware: 'deckhand-lab', releases: [] });
 
     const uploadRecords: ProgressRecord[] = [];
     const uploadMeter = meterFor(uploadRecords, target.length);

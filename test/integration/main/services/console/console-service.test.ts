@@ -3,7 +3,8 @@
  * console watches the other. Output arrives live, lands batched in the real deploy log, typing is
  * refused until Interactive is on, and the device end going away closes the console.
  */
-import { openSync, readSync, closeSync, writeFileSync, constants } from 'node:fs';
+import { constants, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openConsolePort } from '../../../../../main/adapters/serial-console/serial-console-port';
 import { openDatabase } from '../../../../../main/db/database';
@@ -47,10 +48,10 @@ describe.skipIf(!present)('console service (socat pty pair)', () => {
     });
     const service = new ConsoleService({ openPort: openConsolePort, logs, events, capture });
     cleanups.push(() => service.closeAll());
-    const logged = (kind: string) =>
-      logs
-        .query({ offset: 0, limit: 1000, kind })
-        .rows.reverse()
+    // Oldest first (the query pages newest first).
+    const logged = (kind: string): Record<string, unknown>[] =>
+      [...logs.query({ offset: 0, limit: 1000, kind }).rows]
+        .reverse()
         .map((row) => row.payload as Record<string, unknown>);
     return { pair, service, output, closed, logged };
   }
@@ -85,14 +86,14 @@ describe.skipIf(!present)('console service (socat pty pair)', () => {
     );
     const interactive = await service.open({ port: pair.b, interactive: true });
     expect(interactive).toMatchObject({ consoleId: view.consoleId, interactive: true });
-    const deviceEnd = openSync(pair.a, constants.O_RDONLY | constants.O_NOCTTY);
+    // The device end, read asynchronously (a blocking read would stall the console's own write).
+    const deviceEnd = await open(pair.a, constants.O_RDONLY | constants.O_NOCTTY);
     try {
       expect(service.write({ consoleId: view.consoleId, data: 'help\n' })).toEqual({ written: 5 });
-      const buffer = Buffer.alloc(16);
-      const read = readSync(deviceEnd, buffer, 0, 16, null);
-      expect(buffer.subarray(0, read).toString()).toBe('help\n');
+      const { buffer, bytesRead } = await deviceEnd.read(Buffer.alloc(16), 0, 16, null);
+      expect(buffer.subarray(0, bytesRead).toString()).toBe('help\n');
     } finally {
-      closeSync(deviceEnd);
+      await deviceEnd.close();
     }
   });
 

@@ -6,6 +6,7 @@ import { copyCommand, expandCommand } from '../../../../../main/adapters/ssh/cop
 import { shellQuote } from '../../../../../main/adapters/ssh/remote-shell';
 import { resumeOffset } from '../../../../../main/adapters/ssh/sftp-upload';
 import { hostKeyFingerprint } from '../../../../../main/adapters/ssh/ssh-connection';
+import { sshSessionSettingsFromEnv } from '../../../../../main/adapters/ssh/ssh-connector';
 import { remotePathFor } from '../../../../../main/adapters/ssh/ssh-session';
 import type { DeployTarget } from '../../../../../main/services/deploy/device-session';
 
@@ -72,5 +73,28 @@ describe('resume offsets and staged paths', () => {
     expect(
       remotePathFor('/var/tmp/deckhand/', { path: 'releases/os/1/os 1.raucb', sha256: 'cd'.repeat(32) }),
     ).toBe(`/var/tmp/deckhand/${'cd'.repeat(8)}-os_1.raucb`);
+  });
+});
+
+describe('sshSessionSettingsFromEnv', () => {
+  it('reads only what is set, and refuses values it cannot use', () => {
+    expect(sshSessionSettingsFromEnv({})).toEqual({});
+    expect(
+      sshSessionSettingsFromEnv({
+        DECKHAND_SSH_STAGING_DIR: '/data/deckhand',
+        DECKHAND_SSH_REBOOT_COMMAND: 'systemctl reboot',
+        DECKHAND_SSH_REBOOT_WAIT: 'reconnect',
+        DECKHAND_SSH_REBOOT_TIMEOUT_S: '600',
+        DECKHAND_SSH_HEALTH_COMMAND: '',
+      }),
+    ).toEqual({
+      stagingDir: '/data/deckhand',
+      rebootCommand: 'systemctl reboot',
+      waitForNewBoot: false,
+      rebootTimeoutMs: 600_000,
+    });
+    expect(() => sshSessionSettingsFromEnv({ DECKHAND_SSH_REBOOT_WAIT: 'sometimes' })).toThrow(
+      expect.objectContaining({ code: 'invalid_input' }),
+    );
   });
 });

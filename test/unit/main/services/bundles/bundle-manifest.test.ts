@@ -96,3 +96,86 @@ describe('bundle create arguments', () => {
     );
   });
 });
+
+describe('install methods and parameters (issue #8: vendor artifacts over SSH)', () => {
+  it('takes install parameters from flags and infers the method of .raucb, .mender and .swu', () => {
+    const { targets } = parseTargetGroups(
+      [
+        '--model',
+        'det.onnx',
+        '--name',
+        'det',
+        '--version',
+        '3',
+        '--install',
+        'copy',
+        '--install-command',
+        'mv {file} /opt/models/det.onnx',
+        '--install-health',
+        'test -s /opt/models/det.onnx',
+        '--release',
+        'os.raucb',
+        '--name',
+        'os',
+        '--version',
+        '2.4.0',
+        '--hardware',
+        'board',
+        '--release',
+        'os.mender',
+        '--name',
+        'os-m',
+        '--version',
+        '1',
+        '--release',
+        'os.swu',
+        '--name',
+        'os-s',
+        '--version',
+        '1',
+      ],
+      now,
+    );
+    expect(targets.map((t) => t.custom.install)).toEqual([
+      {
+        method: 'copy',
+        params: { command: 'mv {file} /opt/models/det.onnx', health: 'test -s /opt/models/det.onnx' },
+      },
+      { method: 'rauc' },
+      { method: 'mender' },
+      { method: 'swupdate' },
+    ]);
+  });
+
+  it('refuses install parameters without a method', () => {
+    expect(() =>
+      parseTargetGroups(
+        ['--model', 'm.onnx', '--name', 'm', '--version', '1', '--install-dest', '/opt/m'],
+        now,
+      ),
+    ).toThrow(expect.objectContaining({ code: 'usage' }));
+  });
+
+  it('reads install parameters from a manifest', () => {
+    const dir = tempDir();
+    const manifest = join(dir, 'bundle.yaml');
+    writeFileSync(
+      manifest,
+      [
+        'targets:',
+        '  - file: det.onnx',
+        '    kind: model',
+        '    name: det',
+        '    version: "3"',
+        '    hardware: [orin]',
+        '    install:',
+        '      method: copy',
+        '      params: { command: "mv {file} /opt/models/det.onnx", health: "test -s /opt/models/det.onnx" }',
+      ].join('\n'),
+    );
+    expect(readManifest(manifest).targets[0]?.custom.install).toEqual({
+      method: 'copy',
+      params: { command: 'mv {file} /opt/models/det.onnx', health: 'test -s /opt/models/det.onnx' },
+    });
+  });
+});
