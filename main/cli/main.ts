@@ -89,7 +89,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   agent: {
     summary: 'Run the device agent (on a device, or as a simulated device)',
     usage:
-      'deckhand agent --state DIR --listen HOST:PORT [--serial PATH] [--hardware H] [--serial-number S]\n               [--trust ROOT.json] [--inference-listen HOST:PORT | --no-inference]\n               [--execution-provider auto|cpu|cuda|tensorrt] [--json]',
+      'deckhand agent --state DIR --listen HOST:PORT [--serial PATH] [--hardware H] [--serial-number S]\n               [--trust ROOT.json] [--inference-listen HOST:PORT | --no-inference]\n               [--execution-provider auto|cpu|cuda|tensorrt] [--inference-threads N] [--json]',
     run: runAgentCommand,
   },
   devices: {

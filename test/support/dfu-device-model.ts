@@ -296,7 +296,8 @@ export class DfuDeviceModel implements UsbTransport {
         if (this.#pending !== null) {
           poll = this.#execute(this.#pending);
           this.#pending = null;
-          if (this.state !== DFU_STATE.dfuERROR) {
+          // #execute may have moved the device to dfuERROR; TypeScript still narrows to this case.
+          if ((this.state as number) !== DFU_STATE.dfuERROR) {
             this.state = DFU_STATE.dfuDNBUSY;
             this.#busyUntil = this.now + poll;
           }

@@ -89,8 +89,9 @@ export async function runDiagnoseBench(context: CommandContext, args: readonly s
         body: message.body,
       });
     // Warm the server (sessions, JIT) and both clients before either measures.
-    await runOurs(client, values.model, inputs, concurrency, 3000);
-    await cannon(3);
+    const warmMs = Math.min(3000, durationMs);
+    await runOurs(client, values.model, inputs, concurrency, warmMs);
+    await cannon(warmMs / 1000);
     client.close();
 
     const ours: { throughput: number; p50Ms: number; p99Ms: number; errors: number }[] = [];
@@ -234,6 +235,10 @@ async function startBenchAgent(
       'bench',
       '--trust',
       join(ring.dir, 'root.json'),
+      // One inference thread: the server, not the two clients, is what bounds throughput, and the
+      // clients keep a core (on a real site they run on another machine).
+      '--inference-threads',
+      '1',
       '--json',
     ],
     { stdio: ['ignore', 'pipe', 'ignore'] },

@@ -25,6 +25,7 @@ export async function runAgentCommand(context: CommandContext): Promise<number> 
       'inference-listen': { type: 'string' },
       'no-inference': { type: 'boolean' },
       'execution-provider': { type: 'string' },
+      'inference-threads': { type: 'string' },
     },
     false,
   );
@@ -44,9 +45,14 @@ export async function runAgentCommand(context: CommandContext): Promise<number> 
       : values['inference-listen'] === undefined
         ? {}
         : { inferenceListen: values['inference-listen'] }),
-    ...(values['execution-provider'] === undefined
-      ? {}
-      : { inference: { executionProvider: executionProvider(values['execution-provider']) } }),
+    inference: {
+      ...(values['execution-provider'] === undefined
+        ? {}
+        : { executionProvider: executionProvider(values['execution-provider']) }),
+      ...(values['inference-threads'] === undefined
+        ? {}
+        : { intraOpNumThreads: inferenceThreads(values['inference-threads']) }),
+    },
     onLog: (line) => context.io.stderr.write(`${line}\n`),
   });
   const identity = running.agent.identity();
@@ -77,4 +83,11 @@ export async function runAgentCommand(context: CommandContext): Promise<number> 
 function executionProvider(text: string): 'auto' | 'cpu' | 'cuda' | 'tensorrt' {
   if (text === 'auto' || text === 'cpu' || text === 'cuda' || text === 'tensorrt') return text;
   throw new DeckhandError('usage', `--execution-provider is auto, cpu, cuda or tensorrt, not "${text}".`);
+}
+
+function inferenceThreads(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new DeckhandError('usage', `--inference-threads is a whole number from 1 to 256, not "${text}".`);
+  return n;
 }
