@@ -268,7 +268,8 @@ export class HqService {
       .filter((event) => event.device !== null)
       .filter(
         // A deploy that failed before it changed the device is not a deployment (DORA).
-        (event) => event.kind !== 'deploy.failed' || parsePayload(event.payloadJson)['afterInstall'] !== false,
+        (event) =>
+          event.kind !== 'deploy.failed' || parsePayload(event.payloadJson)['afterInstall'] !== false,
       )
       .map((event) => {
         const payload = parsePayload(event.payloadJson);

@@ -46,7 +46,10 @@ test.describe('USB devices', () => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(host.url);
+    // The one-time link redirects once it has set the session cookie; navigate only after that.
+    await expect(page.getByRole('navigation', { name: 'Screens' })).toBeVisible();
     await page.goto(`${host.origin}/#/devices`);
+    await expect(page.getByRole('heading', { name: 'Devices', level: 1 })).toBeVisible();
     const dfu = page.getByLabel('Device usb://0483:df11/3574364C3034?protocol=dfu');
     await expect(dfu).toContainText('STM32  BOOTLOADER');
     await expect(dfu.getByTestId('device-usb-id')).toHaveText('0483:df11');
