@@ -14,6 +14,8 @@ import { basename } from 'node:path';
 import WebSocket from 'ws';
 import { DeckhandError } from '../../../core/result';
 
+/** How long error messages are still collected after a FAILURE status. */
+const FAILURE_GRACE_MS = 500;
 /** One message from SWUpdate's websocket, as it sends it (all values are strings). */
 export type SwupdateWsMessage =
   | { readonly type: 'status'; readonly status: string }
@@ -157,8 +159,12 @@ export class SwupdateWebEvents {
               unsubscribe();
               resolve({ outcome: 'success', errors });
             } else if (message.status === 'FAILURE') {
-              unsubscribe();
-              resolve({ outcome: 'failure', errors });
+              // SWUpdate's notifications and its status travel separately: the error lines that say
+              // why can arrive just after FAILURE. Keep listening a moment so the reason is complete.
+              setTimeout(() => {
+                unsubscribe();
+                resolve({ outcome: 'failure', errors });
+              }, FAILURE_GRACE_MS);
             } else if (message.status === '__closed') {
               unsubscribe();
               reject(this.#closedWith ?? new DeckhandError('link_lost', "SWUpdate's websocket closed."));
