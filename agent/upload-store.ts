@@ -5,23 +5,33 @@
  * name is always its content's hash.
  *
  * Speed: an upload in progress keeps its file open and hashes each chunk as it is appended (chunks
- * arrive in order), so `end` needs no second pass over the file. After an agent restart the hash is
+ * arrive in order) on a worker thread (hash-worker.ts), so `end` needs no second pass over the file
+ * and hashing runs beside receiving. Written data is flushed in the background every 64 MiB, so the
+ * fsync before the blob is published has little left to do. After an agent restart the hash is
  * rebuilt from the bytes already on disk before the next chunk is appended.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, statSync, statfsSync } from 'node:fs';
 import { open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeckhandError } from '../core/result';
 import { fsyncDir, readJsonIfExists, writeFileAtomic } from '../core/node-io/atomic-file';
+import { HashWorker } from './hash-worker';
 
 /** An upload being received: its open file, the bytes held and their running hash. */
 interface OpenUpload {
   readonly handle: FileHandle;
   readonly length: number;
-  readonly hash: Hash;
+  readonly hash: HashWorker;
   held: number;
+  /** Bytes written since the last background flush was started. */
+  unflushed: number;
+  /** Background flushes in flight (their failure fails the upload's end). */
+  flushes: Promise<void>[];
 }
+
+/** Start flushing written data to the disk in the background every this many bytes. */
+const FLUSH_EVERY_BYTES = 64 * 1024 * 1024;
 
 /** The upload store of one state folder. */
 export class UploadStore {
@@ -112,8 +122,15 @@ export class UploadStore {
         await this.#closeOpen(sha256);
         throw error;
       }
-      upload.hash.update(data);
       upload.held += data.length;
+      upload.unflushed += data.length;
+      // The data is on its way to the disk and not needed here any more: its memory moves to the hasher.
+      upload.hash.update(data);
+      if (upload.unflushed >= FLUSH_EVERY_BYTES) {
+        // Flush while more arrives, so the fsync at the end has little left to do.
+        upload.unflushed = 0;
+        upload.flushes.push(upload.handle.datasync());
+      }
       return { offset: upload.held };
     });
   }
@@ -137,11 +154,12 @@ export class UploadStore {
           },
         );
       }
-      const actual = upload.hash.digest('hex');
       this.#open.delete(sha256);
+      let actual: string;
       try {
-        await upload.handle.sync();
+        [actual] = await Promise.all([upload.hash.digest(), upload.handle.sync(), ...upload.flushes]);
       } finally {
+        upload.hash.close();
         await upload.handle.close();
       }
       if (actual !== sha256) {
@@ -179,14 +197,14 @@ export class UploadStore {
         'Upload data arrived before upload.begin; begin the upload first.',
       );
     }
-    const hash = createHash('sha256');
+    const hash = new HashWorker();
     let held = 0;
     for await (const chunk of createReadStream(part, { highWaterMark: 1024 * 1024 })) {
-      hash.update(chunk as Buffer);
       held += (chunk as Buffer).length;
+      hash.update(chunk as Buffer);
     }
     const handle = await open(part, 'a');
-    const upload: OpenUpload = { handle, length: meta.length, hash, held };
+    const upload: OpenUpload = { handle, length: meta.length, hash, held, unflushed: 0, flushes: [] };
     this.#open.set(sha256, upload);
     return upload;
   }
@@ -195,6 +213,8 @@ export class UploadStore {
     const upload = this.#open.get(sha256);
     if (upload === undefined) return;
     this.#open.delete(sha256);
+    upload.hash.close();
+    await Promise.allSettled(upload.flushes);
     await upload.handle.close().catch(() => undefined);
   }
 
