@@ -20,6 +20,17 @@ export interface RawMessage {
 
 /** Encodes an envelope and optional body into a frame payload. */
 export function encodeMessage(envelope: unknown, body: Uint8Array = Buffer.alloc(0)): Buffer {
+  return Buffer.concat(encodeMessageParts(envelope, body));
+}
+
+/**
+ * The same payload as encodeMessage, as two parts (length and JSON, then the body itself) so a
+ * large body is never copied on its way to the stream.
+ */
+export function encodeMessageParts(
+  envelope: unknown,
+  body: Uint8Array = Buffer.alloc(0),
+): [Buffer, Uint8Array] {
   const json = Buffer.from(JSON.stringify(envelope), 'utf8');
   if (json.length > MAX_JSON_BYTES || body.length > MAX_BODY_BYTES) {
     throw new DeckhandError('message_too_large', 'The message is larger than the protocol allows.', {
@@ -27,11 +38,10 @@ export function encodeMessage(envelope: unknown, body: Uint8Array = Buffer.alloc
       body: body.length,
     });
   }
-  const out = Buffer.allocUnsafe(4 + json.length + body.length);
-  out.writeUInt32BE(json.length, 0);
-  json.copy(out, 4);
-  out.set(body, 4 + json.length);
-  return out;
+  const head = Buffer.allocUnsafe(4 + json.length);
+  head.writeUInt32BE(json.length, 0);
+  json.copy(head, 4);
+  return [head, body];
 }
 
 /** Decodes a frame payload; throws `protocol_error` / `message_too_large` on a malformed one. */

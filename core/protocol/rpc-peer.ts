@@ -5,8 +5,8 @@
  * coded errors. The same class runs on both ends; the agent passes a handler.
  */
 import { DeckhandError, toErrorData, type AppErrorData, type Result } from '../result';
-import { encodeFrame, FrameDecoder, FrameType } from './frame-codec';
-import { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES } from './message-codec';
+import { encodeFrame, encodeFrameParts, FrameDecoder, FrameType } from './frame-codec';
+import { decodeMessage, encodeMessageParts, MAX_MESSAGE_BYTES } from './message-codec';
 import { envelope, type Verb, type VerbInput, type VerbResults } from './messages';
 
 /** Serves one request; the peer turns a thrown DeckhandError into a coded response. */
@@ -15,6 +15,11 @@ export type RequestHandler = (verb: string, params: unknown, body: Buffer) => Pr
 export interface RpcPeerOptions {
   /** Writes bytes to the stream. */
   readonly write: (bytes: Buffer) => void;
+  /**
+   * Writes several buffers as one (a socket's cork/uncork). When given, message bodies reach the
+   * stream without being copied into a frame first; else the parts are joined and passed to `write`.
+   */
+  readonly writev?: (parts: readonly Uint8Array[]) => void;
   /** Closes the stream underneath (called once, when the peer closes). */
   readonly closeTransport: () => void;
   /** Present on the serving side. Requests are served one at a time, in order; ping is answered at once. */
@@ -225,8 +230,16 @@ export class RpcPeer {
   }
 
   #send(envelopeValue: unknown, body?: Uint8Array): void {
-    const payload = encodeMessage(envelopeValue, body);
-    this.#write(encodeFrame(FrameType.message, this.#sendSeq++, payload));
+    const parts = encodeFrameParts(
+      FrameType.message,
+      this.#sendSeq++,
+      encodeMessageParts(envelopeValue, body),
+    );
+    if (this.#closed) return;
+    if (this.#o.writev) {
+      this.#lastSent = performance.now();
+      this.#o.writev(parts);
+    } else this.#write(Buffer.concat(parts));
   }
 
   #write(bytes: Buffer): void {

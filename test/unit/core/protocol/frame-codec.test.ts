@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FrameDecoder, FrameType, encodeFrame, type Frame } from '../../../../core/protocol/frame-codec';
+import {
+  FrameDecoder,
+  FrameType,
+  encodeFrame,
+  encodeFrameParts,
+  type Frame,
+} from '../../../../core/protocol/frame-codec';
+import { encodeMessage, encodeMessageParts } from '../../../../core/protocol/message-codec';
 
 function decodeAll(bytes: Buffer, maxPayload = 4096, chunk = 7): { frames: Frame[]; oversized: number } {
   const frames: Frame[] = [];
@@ -17,6 +24,17 @@ const payloads = Array.from({ length: 20 }, (_, i) => randomBytes(1 + ((i * 97) 
 const stream = (): Buffer => Buffer.concat(payloads.map((p, i) => encodeFrame(FrameType.data, i, p)));
 
 describe('frame codec', () => {
+  it('frames a payload given in parts byte for byte as the joined payload, without copying the parts', () => {
+    const body = randomBytes(256 * 1024);
+    const envelope = { t: 'req', id: 7, verb: 'upload.data', params: { offset: 0 } };
+    const parts = encodeFrameParts(FrameType.message, 42, encodeMessageParts(envelope, body));
+    expect(Buffer.concat(parts)).toEqual(encodeFrame(FrameType.message, 42, encodeMessage(envelope, body)));
+    expect(parts).toContain(body);
+    expect(Buffer.concat(encodeFrameParts(FrameType.message, 1, [Buffer.alloc(0)]))).toEqual(
+      encodeFrame(FrameType.message, 1, Buffer.alloc(0)),
+    );
+  });
+
   it('round-trips frames split across arbitrary chunks', () => {
     for (const chunk of [1, 3, 16, 4096]) {
       const { frames } = decodeAll(stream(), 4096, chunk);
