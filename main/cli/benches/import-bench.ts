@@ -116,7 +116,8 @@ export function parseSize(text: string): number {
   return bytes;
 }
 
-async function writeTestFile(file: string, size: number): Promise<void> {
+/** Writes `size` bytes of incompressible test data whose 4 MiB blocks all differ. */
+export async function writeTestFile(file: string, size: number): Promise<void> {
   const out = createWriteStream(file);
   const block = randomBytes(4 * 1024 * 1024);
   for (let written = 0; written < size;) {

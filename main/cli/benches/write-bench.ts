@@ -8,13 +8,10 @@
  * the best of N runs.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import {
   closeSync,
   constants,
   createReadStream,
-  createWriteStream,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -28,7 +25,7 @@ import { DeckhandError } from '../../../core/result';
 import { readBackSha256, writeImage } from '../../adapters/image-writer/image-writer';
 import { EXIT, printJson } from '../cli-io';
 import { parseCommandArgs, type CommandContext } from '../main';
-import { parseSize } from './import-bench';
+import { parseSize, writeTestFile } from './import-bench';
 
 /** Runs the write benchmark. */
 export async function runWriteBench(context: CommandContext, args: readonly string[]): Promise<number> {
@@ -54,7 +51,7 @@ export async function runWriteBench(context: CommandContext, args: readonly stri
     probeDirect(work);
     const source = join(work, 'source.img');
     log(`Preparing a ${formatBytes(size)} image in ${work}…`);
-    await writeRandomFile(source, size);
+    await writeTestFile(source, size);
     // Read once so both sides read the source from the page cache.
     for await (const _chunk of createReadStream(source, { highWaterMark: 4 * 1024 * 1024 })) void _chunk;
     const ddTarget = join(work, 'dd-target.img');
@@ -213,17 +210,4 @@ function shell(command: string): Promise<string> {
           ),
     );
   });
-}
-
-async function writeRandomFile(file: string, size: number): Promise<void> {
-  const out = createWriteStream(file);
-  const block = randomBytes(4 * 1024 * 1024);
-  for (let written = 0; written < size;) {
-    const length = Math.min(block.length, size - written);
-    block.writeUInt32LE(written / block.length, 0);
-    if (!out.write(Buffer.from(block.subarray(0, length)))) await once(out, 'drain');
-    written += length;
-  }
-  out.end();
-  await once(out, 'finish');
 }
