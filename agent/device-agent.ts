@@ -123,8 +123,11 @@ export class DeviceAgent {
     await this.#uploads.close();
   }
 
-  /** A request handler for one connection: hello first, then any verb. */
-  createSession(): RequestHandler {
+  /**
+   * A request handler for one connection: hello first, then any verb. `onVersion` hears the version
+   * hello negotiated (the connection tunes its framing to it).
+   */
+  createSession(onVersion?: (version: number) => void): RequestHandler {
     let version: number | null = null;
     return async (verb, rawParams, body) => {
       if (!isVerb(verb))
@@ -145,6 +148,7 @@ export class DeviceAgent {
           );
         }
         version = Math.max(...common);
+        onVersion?.(version);
         this.log.info(`hello from ${params.client.name} ${params.client.version} (protocol ${version})`);
         return { version, identity: this.identity() } satisfies VerbResults['hello'];
       }

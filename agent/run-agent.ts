@@ -5,6 +5,7 @@
  */
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { ReliableLink } from '../core/protocol/reliable-link';
+import { PAYLOAD_CRC_OPTIONAL_SINCE } from '../core/protocol/messages';
 import { RpcPeer } from '../core/protocol/rpc-peer';
 import { DeckhandError } from '../core/result';
 import type { AgentHooks } from './agent-hooks';
@@ -75,7 +76,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
             if (!socket.destroyed) socket.write(bytes);
           },
           closeTransport: () => socket.destroy(),
-          handler: agent.createSession(),
+          handler: agent.createSession((version) => {
+            if (version >= PAYLOAD_CRC_OPTIONAL_SINCE) peer.omitPayloadCrc();
+          }),
           idleTimeoutMs,
         });
         socket.on('data', (chunk: Buffer) => peer.receive(chunk));
@@ -152,7 +155,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
             if (link.isOpen) link.send(bytes);
           },
           closeTransport: () => undefined,
-          handler: agent.createSession(),
+          handler: agent.createSession((version) => {
+            if (version >= PAYLOAD_CRC_OPTIONAL_SINCE) peer.omitPayloadCrc();
+          }),
           idleTimeoutMs,
         });
         serialPeer = peer;

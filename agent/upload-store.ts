@@ -100,7 +100,10 @@ export class UploadStore {
     });
   }
 
-  /** Appends a chunk at `offset`, which must be exactly the bytes held so far. */
+  /**
+   * Appends a chunk at `offset`, which must be exactly the bytes held so far. The store takes the
+   * chunk's memory (it moves to the hashing thread): the caller must not touch `data` afterwards.
+   */
   write(sha256: string, offset: number, data: Buffer): Promise<{ offset: number }> {
     return this.#locked(sha256, async () => {
       const upload = await this.#opened(sha256);
@@ -124,8 +127,8 @@ export class UploadStore {
       }
       upload.held += data.length;
       upload.unflushed += data.length;
-      // The data is on its way to the disk and not needed here any more: its memory moves to the hasher.
-      upload.hash.update(data);
+      // The data is on the disk and not needed here any more: its memory moves to the hasher.
+      upload.hash.adopt(data);
       if (upload.unflushed >= FLUSH_EVERY_BYTES) {
         // Flush while more arrives, so the fsync at the end has little left to do.
         upload.unflushed = 0;

@@ -25,6 +25,16 @@ export const FrameType = {
 
 export type FrameTypeValue = (typeof FrameType)[keyof typeof FrameType];
 
+/** Frame flags (a bit set). */
+export const FrameFlag = {
+  /**
+   * The payload CRC is left out (the trailer is zero): the stream below already guarantees
+   * integrity (TLS, or the serial link's own frame CRCs). Only message frames on a stream use it,
+   * and only once the peer has said it takes them; see docs/protocol.md § Frames.
+   */
+  noPayloadCrc: 0x01,
+} as const;
+
 /** One decoded frame. */
 export interface Frame {
   readonly type: number;
@@ -67,7 +77,7 @@ export function encodeFrameParts(
   header.writeUInt32BE(length, 8);
   header.writeUInt32BE(crc32(header.subarray(0, 12)), 12);
   let crc = 0;
-  for (const part of parts) crc = crc32(part, crc);
+  if ((flags & FrameFlag.noPayloadCrc) === 0) for (const part of parts) crc = crc32(part, crc);
   const trailer = Buffer.allocUnsafe(FRAME_TRAILER_BYTES);
   trailer.writeUInt32BE(crc >>> 0, 0);
   return [header, ...parts.filter((part) => part.length > 0), trailer];
@@ -80,18 +90,33 @@ export interface FrameDecoderEvents {
   readonly onOversized?: (announced: number, type: number, seq: number) => void;
   /** Bytes skipped while hunting for a marker, or frames dropped for a bad CRC. */
   readonly onDamage?: (kind: 'garbage' | 'bad_header' | 'bad_payload', bytes: number) => void;
+  /** Take frames flagged noPayloadCrc without checking their payload (only on an intact stream). */
+  readonly acceptNoPayloadCrc?: boolean;
 }
 
 /**
  * Incremental decoder with resynchronisation: garbage before a marker is skipped; a header or
  * payload that fails its CRC drops one byte and the scan starts again, so a lost byte costs the
  * damaged frame and nothing after it.
+ *
+ * Speed: received chunks are held as they came; a complete frame's payload is copied once, straight
+ * into a buffer of its own (never pooled, so its receiver may keep it or hand its memory on), and the
+ * chunks are never joined on the way.
  */
 export class FrameDecoder {
   readonly #maxPayload: number;
   readonly #events: FrameDecoderEvents;
   #chunks: Buffer[] = [];
+  /** Bytes of #chunks[0] already consumed. */
+  #offset = 0;
   #total = 0;
+  /** The intact header at the front, while its payload is still arriving. */
+  #header: {
+    readonly type: number;
+    readonly flags: number;
+    readonly seq: number;
+    readonly length: number;
+  } | null = null;
   #closed = false;
 
   constructor(maxPayload: number, events: FrameDecoderEvents) {
@@ -108,7 +133,9 @@ export class FrameDecoder {
   close(): void {
     this.#closed = true;
     this.#chunks = [];
+    this.#offset = 0;
     this.#total = 0;
+    this.#header = null;
   }
 
   /** Feeds received bytes; frames are reported synchronously. */
@@ -122,8 +149,35 @@ export class FrameDecoder {
 
   #drain(): void {
     for (;;) {
-      if (this.#closed || this.#total < FRAME_HEADER_BYTES) return;
-      const head = this.#peek(FRAME_HEADER_BYTES);
+      if (this.#closed) return;
+      const header = this.#header ?? this.#scanHeader();
+      if (header === null) return;
+      const whole = FRAME_HEADER_BYTES + header.length + FRAME_TRAILER_BYTES;
+      if (this.#total < whole) {
+        this.#header = header;
+        return;
+      }
+      this.#header = null;
+      const payload = Buffer.allocUnsafeSlow(header.length);
+      this.#copyOut(FRAME_HEADER_BYTES, payload);
+      const unchecked =
+        this.#events.acceptNoPayloadCrc === true && (header.flags & FrameFlag.noPayloadCrc) !== 0;
+      const trailer = this.#read(FRAME_HEADER_BYTES + header.length, FRAME_TRAILER_BYTES);
+      if (!unchecked && trailer.readUInt32BE(0) !== crc32(payload)) {
+        this.#events.onDamage?.('bad_payload', 1);
+        this.#consume(1);
+        continue;
+      }
+      this.#consume(whole);
+      this.#events.onFrame({ type: header.type, flags: header.flags, seq: header.seq, payload });
+    }
+  }
+
+  /** Finds the next intact header at the front (skipping damage), or null when more bytes are needed. */
+  #scanHeader(): { type: number; flags: number; seq: number; length: number } | null {
+    for (;;) {
+      if (this.#closed || this.#total < FRAME_HEADER_BYTES) return null;
+      const head = this.#read(0, FRAME_HEADER_BYTES);
       if (head.readUInt16BE(0) !== FRAME_MARKER) {
         const flat = this.#flat();
         const at = findMarker(flat);
@@ -147,39 +201,51 @@ export class FrameDecoder {
         this.#events.onOversized?.(length, type, seq);
         continue;
       }
-      const whole = FRAME_HEADER_BYTES + length + FRAME_TRAILER_BYTES;
-      if (this.#total < whole) return;
-      const bytes = this.#peek(whole);
-      const payload = bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length);
-      if (bytes.readUInt32BE(FRAME_HEADER_BYTES + length) !== crc32(payload)) {
-        this.#events.onDamage?.('bad_payload', 1);
-        this.#consume(1);
-        continue;
-      }
-      // Copy: the payload must outlive the buffer it was sliced from.
-      const frame: Frame = { type, flags: head.readUInt8(3), seq, payload: Buffer.from(payload) };
-      this.#consume(whole);
-      this.#events.onFrame(frame);
+      return { type, flags: head.readUInt8(3), seq, length };
     }
   }
 
-  /** Joins the held chunks into one buffer (only when a frame may be complete). */
+  /** Joins the held bytes into one buffer (only while hunting for a marker). */
   #flat(): Buffer {
-    if (this.#chunks.length > 1) this.#chunks = [Buffer.concat(this.#chunks, this.#total)];
-    return this.#chunks[0] ?? Buffer.alloc(0);
+    const flat = Buffer.concat(this.#chunks, this.#offset + this.#total).subarray(this.#offset);
+    this.#chunks = flat.length > 0 ? [flat] : [];
+    this.#offset = 0;
+    return flat;
   }
 
-  #peek(bytes: number): Buffer {
+  /** `length` bytes from `start` (a view when they lie in one chunk, else a copy). */
+  #read(start: number, length: number): Buffer {
     const first = this.#chunks[0];
-    if (first && first.length >= bytes) return first.subarray(0, bytes);
-    return this.#flat().subarray(0, bytes);
+    const from = this.#offset + start;
+    if (first && from + length <= first.length) return first.subarray(from, from + length);
+    const out = Buffer.allocUnsafe(length);
+    this.#copyOut(start, out);
+    return out;
+  }
+
+  /** Copies held bytes from `start` into all of `target`. */
+  #copyOut(start: number, target: Buffer): void {
+    let skip = this.#offset + start;
+    let written = 0;
+    for (const chunk of this.#chunks) {
+      if (written === target.length) return;
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      written += chunk.copy(target, written, skip, Math.min(chunk.length, skip + target.length - written));
+      skip = 0;
+    }
   }
 
   #consume(bytes: number): void {
-    const flat = this.#flat();
-    const rest = flat.subarray(bytes);
-    this.#chunks = rest.length > 0 ? [rest] : [];
-    this.#total = rest.length;
+    this.#total -= bytes;
+    let left = this.#offset + bytes;
+    while (this.#chunks.length > 0 && left >= this.#chunks[0]!.length) {
+      left -= this.#chunks[0]!.length;
+      this.#chunks.shift();
+    }
+    this.#offset = this.#chunks.length > 0 ? left : 0;
   }
 }
 

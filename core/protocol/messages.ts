@@ -8,8 +8,14 @@ import { loadPlanSchema } from '../diagnostics/load-plan';
 import type { SampleSource, SystemSample } from '../diagnostics/system-sample';
 import { ERROR_CODES, type AppErrorData } from '../result';
 
-/** Protocol versions this code speaks; hello picks the highest both sides know. */
-export const PROTOCOL_VERSIONS = [1] as const;
+/**
+ * Protocol versions this code speaks; hello picks the highest both sides know. Version 2 is version
+ * 1 plus message frames that may leave out their payload CRC (docs/protocol.md § Frames).
+ */
+export const PROTOCOL_VERSIONS = [1, 2] as const;
+
+/** From this version on, both sides take message frames without a payload CRC. */
+export const PAYLOAD_CRC_OPTIONAL_SINCE = 2;
 
 /** Largest upload the agent accepts (1 TiB: bounds offsets, not a device's real capacity). */
 export const MAX_UPLOAD_BYTES = 2 ** 40;

@@ -5,11 +5,15 @@
  * coded errors. The same class runs on both ends; the agent passes a handler.
  */
 import { DeckhandError, toErrorData, type AppErrorData, type Result } from '../result';
-import { encodeFrame, encodeFrameParts, FrameDecoder, FrameType } from './frame-codec';
+import { encodeFrame, encodeFrameParts, FrameDecoder, FrameFlag, FrameType } from './frame-codec';
 import { decodeMessage, encodeMessageParts, MAX_MESSAGE_BYTES } from './message-codec';
 import { envelope, type Verb, type VerbInput, type VerbResults } from './messages';
 
-/** Serves one request; the peer turns a thrown DeckhandError into a coded response. */
+/**
+ * Serves one request; the peer turns a thrown DeckhandError into a coded response. The body's memory
+ * belongs to this message alone (the frame decoder gives each payload a buffer of its own), so the
+ * handler may keep it or hand it on without a copy.
+ */
 export type RequestHandler = (verb: string, params: unknown, body: Buffer) => Promise<unknown>;
 
 export interface RpcPeerOptions {
@@ -55,6 +59,7 @@ export class RpcPeer {
   #sendSeq = 0;
   #recvSeq = 0;
   #closed: AppErrorData | null = null;
+  #sendFlags = 0;
   #serving: Promise<void> = Promise.resolve();
   #lastSent = performance.now();
   #lastReceived = performance.now();
@@ -78,6 +83,8 @@ export class RpcPeer {
       },
       onOversized: (announced) =>
         this.#fatal('message_too_large', `A message of ${announced} bytes exceeds the protocol's bound.`),
+      // The stream below guarantees integrity, so a frame without its payload CRC loses nothing.
+      acceptNoPayloadCrc: true,
       onDamage: (kind, bytes) => {
         // The stream below is reliable, so damage means a broken or hostile peer, not noise.
         this.#fatal('protocol_error', `The byte stream is corrupt (${kind}, ${bytes} bytes).`);
@@ -100,6 +107,15 @@ export class RpcPeer {
   /** Requests awaiting a response. */
   get inFlight(): number {
     return this.#pending.size;
+  }
+
+  /**
+   * From now on, sends message frames without their payload CRC (the stream below already
+   * guarantees integrity, and the CRC costs as much CPU as the encryption). Only once the other side
+   * has said it takes them: protocol version 2 (PAYLOAD_CRC_OPTIONAL_SINCE) or later.
+   */
+  omitPayloadCrc(): void {
+    this.#sendFlags |= FrameFlag.noPayloadCrc;
   }
 
   /** Feeds bytes read from the stream. */
@@ -234,6 +250,7 @@ export class RpcPeer {
       FrameType.message,
       this.#sendSeq++,
       encodeMessageParts(envelopeValue, body),
+      this.#sendFlags,
     );
     if (this.#closed) return;
     if (this.#o.writev) {

@@ -6,7 +6,7 @@
  */
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { AgentUri } from '../../../core/device-uri/device-uri';
-import { PROTOCOL_VERSIONS } from '../../../core/protocol/messages';
+import { PAYLOAD_CRC_OPTIONAL_SINCE, PROTOCOL_VERSIONS } from '../../../core/protocol/messages';
 import { ReliableLink, type ReliableLinkOptions } from '../../../core/protocol/reliable-link';
 import { RpcPeer, unwrap } from '../../../core/protocol/rpc-peer';
 import { DeckhandError, toErrorData, type ErrorCode } from '../../../core/result';
@@ -126,7 +126,9 @@ export async function connectAgent(uri: AgentUri, options: ConnectOptions): Prom
     closeTransport();
     throw new DeckhandError(hello.error.code, hello.error.message, hello.error.details);
   }
-  return new AgentClient(peer, unwrap(hello), fingerprint, closeTransport);
+  const greeted = unwrap(hello);
+  if (greeted.version >= PAYLOAD_CRC_OPTIONAL_SINCE) peer.omitPayloadCrc();
+  return new AgentClient(peer, greeted, fingerprint, closeTransport);
 }
 
 function openTls(host: string, port: number, timeoutMs: number): Promise<TLSSocket> {

@@ -1,10 +1,11 @@
 /**
- * `deckhand bench link [--size 1GiB] [--serial-size 1MiB] [--json]`: the device link's throughput
+ * `deckhand bench link [--size 1GiB] [--serial-size 1MiB] [--rounds 3] [--json]`: the device link's throughput
  * against the standard tools, in the same run.
  * - LAN: an upload over TLS 1.3 to an agent (its own process) on loopback through the real AgentClient
  *   path (begin, windowed data, end: the agent hashes and fsyncs before it answers), against a raw TCP
  *   copy of the same file on loopback (a socat receiver process writing the file, this process
- *   sending). Ratio = ours ÷ raw bytes per second; goal ≥ 0.8.
+ *   sending). Rounds alternate which goes first, each from a settled disk; ratio = ours ÷ raw, of
+ *   the medians; goal ≥ 0.8.
  * - Serial: two socat pty pairs joined by a bridge pacing bytes at 115200 8N1 (11,520 B/s) with 2 ms
  *   turnaround; an upload over the agent's reliable link, against ZMODEM (lrzsz `sz`/`rz`) over the
  *   same bridge. Goodput is reported as a share of the line rate; ratio = ours ÷ lrzsz (goal ≥ 1.0).
@@ -59,6 +60,8 @@ export interface LanResult {
   readonly baseline: Transfer & { readonly tool: string };
   readonly ratio: number;
   readonly goal: number;
+  /** Every round's seconds; the figures above are their medians. */
+  readonly rounds: { readonly oursSeconds: readonly number[]; readonly rawSeconds: readonly number[] };
 }
 
 /** The serial comparisons. */
@@ -81,6 +84,8 @@ export interface SerialResult {
 export interface LinkBenchOptions {
   readonly size: number;
   readonly serialSize: number;
+  /** LAN rounds (default 3); each side's median counts. */
+  readonly rounds?: number;
   readonly lan?: boolean;
   readonly serial?: boolean;
   readonly log?: (line: string) => void;
@@ -101,7 +106,10 @@ export async function benchLink(options: LinkBenchOptions): Promise<LinkBenchRes
   try {
     if (!hasCommand('socat'))
       throw new DeckhandError('not_found', 'The link benchmark needs socat (apt-get install socat).');
-    const lan = options.lan === false ? null : await benchLan(join(work, 'lan'), options.size, log);
+    const lan =
+      options.lan === false
+        ? null
+        : await benchLan(join(work, 'lan'), options.size, options.rounds ?? 3, log);
     let serial: SerialResult | null = null;
     if (options.serial !== false) {
       const lrzsz = hasCommand('sz') && hasCommand('rz');
@@ -117,21 +125,55 @@ export async function benchLink(options: LinkBenchOptions): Promise<LinkBenchRes
   }
 }
 
-async function benchLan(dir: string, size: number, log: (line: string) => void): Promise<LanResult> {
+async function benchLan(
+  dir: string,
+  size: number,
+  rounds: number,
+  log: (line: string) => void,
+): Promise<LanResult> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'target.img');
   log(`Writing a ${formatBytes(size)} test file…`);
   const sha256 = await writeRandomFile(file, size);
 
-  // Raw TCP first (it also warms the page cache for both).
-  log('Raw TCP copy over loopback (socat receiver)…');
-  const baselineSec = await rawTcpCopy(file, join(dir, 'raw-copy.img'));
-  rmSync(join(dir, 'raw-copy.img'), { force: true });
+  // Rounds alternate which side goes first, and each transfer starts from a settled disk (what the
+  // previous one wrote is deleted and synced), so neither side pays for the other's writeback.
+  const oursSec: number[] = [];
+  const rawSec: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    const sides = [
+      async () => {
+        log(`Round ${round + 1}/${rounds}: raw TCP copy over loopback (socat receiver)…`);
+        const out = join(dir, 'raw-copy.img');
+        rawSec.push(await rawTcpCopy(file, out));
+        settle(out);
+      },
+      async () => {
+        log(`Round ${round + 1}/${rounds}: upload over TLS to an agent process on loopback…`);
+        const state = join(dir, `agent-${round}`);
+        oursSec.push(await agentUpload(file, sha256, size, state));
+        settle(state);
+      },
+    ];
+    if (round % 2 === 1) sides.reverse();
+    for (const side of sides) await side();
+  }
+  const ours = transfer(size, median(oursSec));
+  const baseline = transfer(size, median(rawSec));
+  return {
+    ours: { ...ours, transport: 'TLS 1.3, AgentClient.upload (window 8 × 256 KiB, agent hashes + fsyncs)' },
+    baseline: { ...baseline, tool: 'raw TCP (node socket → socat → file)' },
+    ratio: ours.bytesPerSec / baseline.bytesPerSec,
+    goal: GOALS.lanRatio,
+    rounds: { oursSeconds: oursSec, rawSeconds: rawSec },
+  };
+}
 
-  log('Upload over TLS to an agent process on loopback…');
+/** Starts an agent process with its own state folder and times one upload of `file` to it. */
+async function agentUpload(file: string, sha256: string, size: number, state: string): Promise<number> {
   const agent = spawn(
     process.execPath,
-    [DECKHAND_BIN, 'agent', '--state', join(dir, 'agent'), '--listen', '127.0.0.1:0', '--json'],
+    [DECKHAND_BIN, 'agent', '--state', state, '--listen', '127.0.0.1:0', '--json'],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   try {
@@ -140,25 +182,29 @@ async function benchLan(dir: string, size: number, log: (line: string) => void):
     const uri = parseAgentUri(started.uri);
     if (!uri.ok) throw new DeckhandError('internal', uri.error.message);
     const client = await connectAgent(uri.value, { fingerprint: started.fingerprint });
-    let oursSec: number;
     try {
       const t0 = performance.now();
       await client.upload(file, { sha256, length: size });
-      oursSec = (performance.now() - t0) / 1000;
+      return (performance.now() - t0) / 1000;
     } finally {
       client.close();
     }
-    const ours = transfer(size, oursSec);
-    const baseline = transfer(size, baselineSec);
-    return {
-      ours: { ...ours, transport: 'TLS 1.3, AgentClient.upload (window 8 × 256 KiB, agent hashes + fsyncs)' },
-      baseline: { ...baseline, tool: 'raw TCP (node socket → socat → file)' },
-      ratio: ours.bytesPerSec / baseline.bytesPerSec,
-      goal: GOALS.lanRatio,
-    };
   } finally {
     agent.kill('SIGTERM');
+    await once(agent, 'exit');
   }
+}
+
+/** Deletes what a transfer wrote and waits for the disk to settle. */
+function settle(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+  execFileSync('sync');
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function benchSerial(
@@ -384,6 +430,7 @@ export async function runLinkBench(context: CommandContext, args: readonly strin
     {
       size: { type: 'string', default: '1GiB' },
       'serial-size': { type: 'string', default: '1MiB' },
+      rounds: { type: 'string', default: '3' },
       'lan-only': { type: 'boolean', default: false },
       'serial-only': { type: 'boolean', default: false },
     },
@@ -395,6 +442,7 @@ export async function runLinkBench(context: CommandContext, args: readonly strin
   const result = await benchLink({
     size: parseSize(values.size),
     serialSize: parseSize(values['serial-size']),
+    rounds: parseRounds(values.rounds),
     lan: !values['serial-only'],
     serial: !values['lan-only'],
     log,
@@ -407,9 +455,9 @@ export async function runLinkBench(context: CommandContext, args: readonly strin
   const rate = (bps: number): string => `${formatBytes(bps)}/s`;
   const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
   if (result.lan) {
-    const { ours, baseline, ratio } = result.lan;
+    const { ours, baseline, ratio, rounds } = result.lan;
     lines.push(
-      `LAN (${formatBytes(ours.bytes)} on loopback)`,
+      `LAN (${formatBytes(ours.bytes)} on loopback, median of ${rounds.oursSeconds.length} rounds)`,
       `  deckhand upload  ${rate(ours.bytesPerSec)} (${ours.seconds.toFixed(2)} s: TLS 1.3, agent hashes and fsyncs)`,
       `  raw TCP copy     ${rate(baseline.bytesPerSec)} (${baseline.seconds.toFixed(2)} s)`,
       `  ratio            ${ratio.toFixed(2)}× (goal ≥ ${GOALS.lanRatio})`,
@@ -430,6 +478,13 @@ export async function runLinkBench(context: CommandContext, args: readonly strin
   for (const note of result.skipped) lines.push(`skipped: ${note}`);
   context.io.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
+}
+
+function parseRounds(text: string): number {
+  const rounds = Number(text);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20)
+    throw new DeckhandError('usage', '--rounds takes a whole number from 1 to 20.');
+  return rounds;
 }
 
 /** SHA-256 of a file, streamed. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../../agent/receipts';
 import { PAYLOAD_FILE } from '../../../agent/slot-installer';
-import { encodeFrame, FrameType } from '../../../core/protocol/frame-codec';
+import { encodeFrame, FrameFlag, FrameType } from '../../../core/protocol/frame-codec';
 import { encodeMessage } from '../../../core/protocol/message-codec';
 import { toMetadataSet } from '../../../core/protocol/messages';
 import { uploadWithResume } from '../../../main/adapters/agent-client/agent-connection';
@@ -36,7 +36,7 @@ describe('agent over TLS: deploy flow', () => {
     ]);
     const [v1, v2] = releases as [(typeof releases)[0], (typeof releases)[0]];
     try {
-      expect(client.hello.version).toBe(1);
+      expect(client.hello.version).toBe(2);
       expect(client.hello.identity).toMatchObject({
         hardware: 'jetson-orin',
         serialNumber: 'SN-TEST-1',
@@ -242,6 +242,24 @@ describe('agent over TLS: faults', () => {
       expect(await junk.nextResponse()).toMatchObject({ ok: false, error: { code: 'protocol_error' } });
       await junk.closed;
 
+      // Frames without a payload CRC only for a laptop that said it takes them (protocol 2).
+      for (const versions of [[1], [1, 2]]) {
+        const session = await rawSession(port, agent.fingerprint);
+        const hello = { versions, client: { name: 'test', version: '0' } };
+        const ask = (seq: number, id: number, verb: string, params: unknown) =>
+          session.send(encodeFrame(FrameType.message, seq, encodeMessage({ t: 'req', id, verb, params })));
+        ask(0, 1, 'hello', hello);
+        expect(await session.nextResponse()).toMatchObject({
+          id: 1,
+          ok: true,
+          value: { version: Math.max(...versions) },
+        });
+        ask(1, 2, 'status', {});
+        expect(await session.nextResponse()).toMatchObject({ id: 2, ok: true });
+        expect(session.flags.at(-1)).toBe(versions.includes(2) ? FrameFlag.noPayloadCrc : 0);
+        session.close();
+      }
+
       // The agent still serves.
       expect((await client.identify()).serialNumber).toBe('SN-TEST-1');
     } finally {
@@ -261,8 +279,11 @@ async function rawSession(port: number, fingerprint: string) {
   expect(socket.getPeerCertificate().fingerprint256).toBe(fingerprint);
   const responses: unknown[] = [];
   const waiters: ((v: unknown) => void)[] = [];
+  const flags: number[] = [];
   const decoder = new FrameDecoder(16 * 1024 * 1024, {
+    acceptNoPayloadCrc: true,
     onFrame: (f) => {
+      flags.push(f.flags);
       const json = decodeMessage(f.payload).json;
       const waiter = waiters.shift();
       if (waiter) waiter(json);
@@ -274,10 +295,13 @@ async function rawSession(port: number, fingerprint: string) {
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   return {
     send: (bytes: Buffer) => socket.write(bytes),
+    /** The flags of every frame received so far. */
+    flags,
     nextResponse: () =>
       responses.length > 0
         ? Promise.resolve(responses.shift())
         : new Promise((resolve) => waiters.push(resolve)),
     closed,
+    close: () => socket.destroy(),
   };
 }

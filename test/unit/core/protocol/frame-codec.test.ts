@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   FrameDecoder,
+  FrameFlag,
   FrameType,
   encodeFrame,
   encodeFrameParts,
@@ -43,6 +44,14 @@ describe('frame codec', () => {
     }
   });
 
+  it('gives each payload memory of its own, which its receiver may keep or move', () => {
+    const { frames } = decodeAll(stream(), 4096, 700);
+    for (const frame of frames) {
+      expect(frame.payload.byteOffset).toBe(0);
+      expect(frame.payload.buffer.byteLength).toBe(frame.payload.length);
+    }
+  });
+
   it('skips garbage before, between and after frames', () => {
     const parts = payloads.flatMap((p, i) => [
       randomBytes(i % 5 === 0 ? 33 : 0),
@@ -81,5 +90,31 @@ describe('frame codec', () => {
     );
     expect(oversized).toBe(1);
     expect(frames.map((f) => f.seq)).toEqual([1]);
+  });
+
+  it('takes a frame without its payload CRC only where the stream below is trusted', () => {
+    const payload = randomBytes(3000);
+    const unchecked = Buffer.concat(
+      encodeFrameParts(FrameType.message, 0, [payload], FrameFlag.noPayloadCrc),
+    );
+    expect(unchecked.readUInt32BE(unchecked.length - 4)).toBe(0);
+    const decode = (acceptNoPayloadCrc: boolean) => {
+      const frames: Frame[] = [];
+      const damage: string[] = [];
+      const decoder = new FrameDecoder(4096, {
+        acceptNoPayloadCrc,
+        onFrame: (f) => frames.push(f),
+        onDamage: (kind) => damage.push(kind),
+      });
+      decoder.push(unchecked);
+      return { frames, damage };
+    };
+    const trusted = decode(true);
+    expect(trusted.frames[0]?.payload.equals(payload)).toBe(true);
+    expect(trusted.frames[0]?.flags).toBe(FrameFlag.noPayloadCrc);
+    // On a serial line (no trusted stream below) the same bytes are damage.
+    const untrusted = decode(false);
+    expect(untrusted.frames).toEqual([]);
+    expect(untrusted.damage).toContain('bad_payload');
   });
 });
