@@ -262,7 +262,10 @@ export class DeviceAgent {
     }
     if (target.kind === 'policy')
       throw new DeckhandError('not_supported', 'Policies are not installed on devices.');
-    const blob = await this.#checkBlob(target);
+    const hook = this.#o.hooks?.install;
+    // Built-in slot fillers hash the bytes as they install them; models and install hooks get a blob
+    // checked first.
+    const blob = await this.#checkBlob(target, target.kind === 'model' || hook !== undefined);
     if (target.kind === 'model') {
       installModel(this.#o.stateDir, blob, target);
       this.#verifier.accept(nextState);
@@ -277,14 +280,15 @@ export class DeviceAgent {
     }
     const begun = slots.beginInstall(this.#state);
     this.#save(begun.state);
-    const fill = this.#o.hooks?.install;
     await installIntoSlot(
       this.#o.stateDir,
       begun.slot,
       blob,
       target,
-      fill
-        ? (dir, blobPath, t) => fill({ slot: begun.slot, slotDir: dir, blobPath, target: t })
+      hook
+        ? async (dir, blobPath, t) => {
+            await hook({ slot: begun.slot, slotDir: dir, blobPath, target: t });
+          }
         : fillerFor(target),
     );
     this.#save(
@@ -364,8 +368,11 @@ export class DeviceAgent {
     return this.#receipt('rollback', from, reason);
   }
 
-  /** Checks that the device holds the target's bytes, re-hashing them (disk damage, tampering). */
-  async #checkBlob(target: VerifiedTarget): Promise<string> {
+  /**
+   * Checks that the device holds the target's bytes; with `rehash`, hashes them again (disk damage,
+   * tampering since the upload).
+   */
+  async #checkBlob(target: VerifiedTarget, rehash = true): Promise<string> {
     if (!this.#uploads.has(target.sha256)) {
       throw new DeckhandError(
         'bad_target',
@@ -373,6 +380,7 @@ export class DeviceAgent {
       );
     }
     const path = this.#uploads.blobPath(target.sha256);
+    if (!rehash) return path;
     const actual = await hashFile(path);
     if (actual !== target.sha256)
       throw new DeckhandError(

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
+  createReadStream,
+  createWriteStream,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -15,7 +17,10 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { SlotName, VerifiedTarget } from '../core/protocol/messages';
+import { DeckhandError } from '../core/result';
 import { fsyncDir, readJsonIfExists, writeFileAtomic } from '../core/node-io/atomic-file';
 import { extractTar } from './tar-extract';
 
@@ -39,13 +44,31 @@ export function cleanStaging(stateDir: string): void {
     if (entry.endsWith('.tmp')) rmSync(join(models, entry), { recursive: true, force: true });
 }
 
-/** Fills a staging folder with a release (the `install` hook, or the default copy). */
-export type SlotFiller = (stagingDir: string, blobPath: string, target: VerifiedTarget) => Promise<void>;
+/**
+ * Fills a staging folder with a release (the `install` hook, or a built-in filler). A filler that reads
+ * the whole blob returns the SHA-256 of the bytes it read, so what is installed is what was checked,
+ * with no separate pass over the blob; a hook returns nothing and gets a blob checked beforehand.
+ */
+export type SlotFiller = (
+  stagingDir: string,
+  blobPath: string,
+  target: VerifiedTarget,
+) => Promise<string | void>;
 
 /** The simulator's install: the verified blob becomes the slot's payload. */
 export const copyPayload: SlotFiller = async (stagingDir, blobPath) => {
-  copyFileSync(blobPath, join(stagingDir, PAYLOAD_FILE));
-  syncFile(join(stagingDir, PAYLOAD_FILE));
+  const hash = createHash('sha256');
+  await pipeline(
+    createReadStream(blobPath, { highWaterMark: 1024 * 1024 }),
+    new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    }),
+    createWriteStream(join(stagingDir, PAYLOAD_FILE), { flush: true }),
+  );
+  return hash.digest('hex');
 };
 
 /**
@@ -53,7 +76,9 @@ export const copyPayload: SlotFiller = async (stagingDir, blobPath) => {
  * script), unpacked into the slot. Only regular files and folders inside the slot are written.
  */
 export const unpackArchive: SlotFiller = async (stagingDir, blobPath) => {
-  await extractTar(blobPath, stagingDir);
+  const hash = createHash('sha256');
+  await extractTar(blobPath, stagingDir, (chunk) => hash.update(chunk));
+  return hash.digest('hex');
 };
 
 /** The slot filler for a target's install method (`copy` unless HQ said otherwise). */
@@ -72,7 +97,17 @@ export async function installIntoSlot(
   const staging = join(stateDir, 'slots', `.${slot}.staging`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  await fill(staging, blobPath, target);
+  try {
+    const seen = await fill(staging, blobPath, target);
+    if (typeof seen === 'string' && seen !== target.sha256)
+      throw new DeckhandError(
+        'hash_mismatch',
+        `The stored copy of ${target.name} is damaged; the install was abandoned. Upload it again.`,
+      );
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
   writeFileAtomic(join(staging, 'release.json'), `${JSON.stringify(target, null, 2)}\n`, 0o644);
   fsyncDir(staging);
   const dir = slotDir(stateDir, slot);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../../agent/receipts';
@@ -129,6 +129,25 @@ describe('agent over TLS: deploy flow', () => {
       await expect(connectTo(agent.address!.port, 'AA'.repeat(32))).rejects.toMatchObject({
         code: 'untrusted_device',
       });
+    } finally {
+      client.close();
+      await agent.close();
+    }
+  });
+
+  it('abandons an install whose stored bytes were damaged after the upload: slot untouched', async () => {
+    const { releases, agent, client, stateDir } = await setup();
+    const v1 = releases[0]!;
+    try {
+      await client.upload(v1.file, { sha256: v1.sha256, length: v1.content.length });
+      const blob = join(stateDir, 'blobs', v1.sha256);
+      const damaged = readFileSync(blob);
+      damaged[damaged.length - 1]! ^= 0x01;
+      writeFileSync(blob, damaged);
+      // The install hashes the bytes it copies into the slot, so the damage is caught there.
+      await expectCode(client.install(v1.path, v1.metadata), 'hash_mismatch');
+      expect((await client.status()).slots).toEqual({ a: null, b: null });
+      expect(readdirSync(join(stateDir, 'slots'))).toEqual([]);
     } finally {
       client.close();
       await agent.close();
