@@ -5,8 +5,8 @@
  * name is always its content's hash.
  *
  * Speed: an upload in progress keeps its file open and hashes each chunk as it is appended (chunks
- * arrive in order) on a worker thread (hash-worker.ts), so `end` needs no second pass over the file
- * and hashing runs beside receiving. Written data is flushed in the background every 64 MiB, so the
+ * arrive in order; running-hash.ts hashes on a worker thread where the device has cores to spare),
+ * so `end` needs no second pass over the file. Written data is flushed in the background every 64 MiB, so the
  * fsync before the blob is published has little left to do. After an agent restart the hash is
  * rebuilt from the bytes already on disk before the next chunk is appended.
  */
@@ -16,13 +16,13 @@ import { open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promi
 import { join } from 'node:path';
 import { DeckhandError } from '../core/result';
 import { fsyncDir, readJsonIfExists, writeFileAtomic } from '../core/node-io/atomic-file';
-import { HashWorker } from './hash-worker';
+import { hashOnWorkerByDefault, startRunningHash, type RunningHash } from './running-hash';
 
 /** An upload being received: its open file, the bytes held and their running hash. */
 interface OpenUpload {
   readonly handle: FileHandle;
   readonly length: number;
-  readonly hash: HashWorker;
+  readonly hash: RunningHash;
   held: number;
   /** Bytes written since the last background flush was started. */
   unflushed: number;
@@ -39,8 +39,11 @@ export class UploadStore {
   readonly #blobs: string;
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #open = new Map<string, OpenUpload>();
+  readonly #hashOnWorker: boolean;
 
-  constructor(stateDir: string) {
+  /** `hashOnWorker`: hash uploads on a worker thread (default: where the device has 4 cores or more). */
+  constructor(stateDir: string, options: { readonly hashOnWorker?: boolean } = {}) {
+    this.#hashOnWorker = options.hashOnWorker ?? hashOnWorkerByDefault();
     this.#uploads = join(stateDir, 'uploads');
     this.#blobs = join(stateDir, 'blobs');
     mkdirSync(this.#uploads, { recursive: true });
@@ -200,7 +203,7 @@ export class UploadStore {
         'Upload data arrived before upload.begin; begin the upload first.',
       );
     }
-    const hash = new HashWorker();
+    const hash = startRunningHash(this.#hashOnWorker);
     let held = 0;
     for await (const chunk of createReadStream(part, { highWaterMark: 1024 * 1024 })) {
       held += (chunk as Buffer).length;

@@ -277,6 +277,7 @@ export class DeployEngine {
     let installed = false;
     const set = (next: DeployStep, update: Partial<DeviceUpdate> = {}): void => {
       step = next;
+      process.stderr.write(`STEP ${device.slice(-6)} ${next} ${performance.now().toFixed(0)}\n`);
       meter.step(next);
       this.#update(runId, device, { step: next, outcome: 'running', ...update });
     };
@@ -435,6 +436,7 @@ export class DeployEngine {
     detail: string,
     reconciled: boolean,
   ): void {
+    process.stderr.write(`STEP ${device.slice(-6)} committed ${performance.now().toFixed(0)}\n`);
     this.#update(runId, device, { step: 'done', outcome: 'committed', reason: detail });
     this.#record('deploy.committed', device, {
       runId,
