@@ -14,11 +14,39 @@ import { DeckhandError } from '../../../core/result';
 export interface UploadOptions {
   readonly sha256: string;
   readonly length: number;
-  /** Bytes per data message (default 256 KiB, the protocol's bound). */
+  /** Bytes per data message (default from uploadPlan; at most 256 KiB, the protocol's bound). */
   readonly chunkBytes?: number;
-  /** Data messages in flight (default 8). */
+  /** Data messages in flight (default from uploadPlan). */
   readonly window?: number;
   readonly meter?: ProgressMeter;
+}
+
+/** How an upload is cut up and how long each chunk may take to be answered. */
+export interface UploadPlan {
+  readonly chunkBytes: number;
+  readonly window: number;
+  /** Per data message, counted from when it is queued: it may wait behind the whole window. */
+  readonly timeoutMs: number;
+}
+
+/** Answer time allowed on top of the line time (the device writes, flushes, and may be slow). */
+const ANSWER_MS = 120_000;
+
+/**
+ * The upload plan for a link: on a fast stream (TLS, an unpaced serial gadget) 8 chunks of 256 KiB;
+ * on a slow serial line (`lineBytesPerSec`, e.g. 11,520 B/s at 115200 8N1) 2 chunks of 64 KiB, which
+ * keep the line streaming (the reliable link below has its own window) with 0.2 % message overhead,
+ * and a timeout that allows for the line time of everything queued ahead of a chunk.
+ */
+export function uploadPlan(
+  lineBytesPerSec: number | null,
+  options: Pick<UploadOptions, 'chunkBytes' | 'window'> = {},
+): UploadPlan {
+  const slow = lineBytesPerSec !== null;
+  const chunkBytes = Math.min(options.chunkBytes ?? (slow ? 64 * 1024 : MAX_BODY_BYTES), MAX_BODY_BYTES);
+  const window = options.window ?? (slow ? 2 : 8);
+  const lineMs = slow ? ((window * chunkBytes) / lineBytesPerSec) * 1000 : 0;
+  return { chunkBytes, window, timeoutMs: ANSWER_MS + 2 * lineMs };
 }
 
 /** A connected, greeted agent. */
@@ -29,12 +57,21 @@ export class AgentClient {
   readonly hello: VerbResults['hello'];
   /** The TLS fingerprint seen, or null on serial. */
   readonly fingerprint: string | null;
+  /** The line rate of a paced serial link, or null on a fast stream. */
+  readonly lineBytesPerSec: number | null;
 
-  constructor(peer: RpcPeer, hello: VerbResults['hello'], fingerprint: string | null, close: () => void) {
+  constructor(
+    peer: RpcPeer,
+    hello: VerbResults['hello'],
+    fingerprint: string | null,
+    close: () => void,
+    lineBytesPerSec: number | null = null,
+  ) {
     this.#peer = peer;
     this.hello = hello;
     this.fingerprint = fingerprint;
     this.#transportClose = close;
+    this.lineBytesPerSec = lineBytesPerSec;
   }
 
   /** The message session (tests send malformed traffic through it). */
@@ -110,8 +147,7 @@ export class AgentClient {
    * uploadWithResume (agent-connection.ts) reconnects and calls this again.
    */
   async upload(path: string, options: UploadOptions): Promise<VerbResults['upload.end']> {
-    const chunkBytes = Math.min(options.chunkBytes ?? MAX_BODY_BYTES, MAX_BODY_BYTES);
-    const window = options.window ?? 8;
+    const { chunkBytes, window, timeoutMs } = uploadPlan(this.lineBytesPerSec, options);
     const begun = unwrap(
       await this.#peer.request('upload.begin', { sha256: options.sha256, length: options.length }),
     );
@@ -135,7 +171,7 @@ export class AgentClient {
             if (bytesRead !== size)
               throw new DeckhandError('truncated', `${path} changed while it was uploaded.`);
             const sent = this.#peer
-              .request('upload.data', { sha256: options.sha256, offset: next }, { body, timeoutMs: 120_000 })
+              .request('upload.data', { sha256: options.sha256, offset: next }, { body, timeoutMs })
               .then((result) => {
                 unwrap(result);
                 meter?.advance(size);

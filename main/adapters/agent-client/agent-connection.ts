@@ -45,6 +45,7 @@ export async function connectAgent(uri: AgentUri, options: ConnectOptions): Prom
   let peer: RpcPeer;
   let fingerprint: string | null = null;
   let closeTransport: () => void;
+  let lineBytesPerSec: number | null = null;
   if (uri.scheme === 'tcp') {
     const socket = await openTls(uri.host, uri.port, timeoutMs);
     fingerprint = socket.getPeerCertificate().fingerprint256;
@@ -84,8 +85,9 @@ export async function connectAgent(uri: AgentUri, options: ConnectOptions): Prom
       () => undefined,
       uri.baud,
     );
+    lineBytesPerSec = uri.pace ? uri.baud / 10 : null;
     const opened = new ReliableLink({
-      lineBytesPerSec: uri.pace ? uri.baud / 10 : 0,
+      lineBytesPerSec: lineBytesPerSec ?? 0,
       ...options.link,
       role: 'initiator',
       write: (bytes) => serial.write(bytes),
@@ -128,7 +130,7 @@ export async function connectAgent(uri: AgentUri, options: ConnectOptions): Prom
   }
   const greeted = unwrap(hello);
   if (greeted.version >= PAYLOAD_CRC_OPTIONAL_SINCE) peer.omitPayloadCrc();
-  return new AgentClient(peer, greeted, fingerprint, closeTransport);
+  return new AgentClient(peer, greeted, fingerprint, closeTransport, lineBytesPerSec);
 }
 
 function openTls(host: string, port: number, timeoutMs: number): Promise<TLSSocket> {

@@ -274,7 +274,8 @@ async function serialUpload(
     const client = await connectAgent(uri.value, { fingerprint: null, timeoutMs: 30_000 });
     try {
       const t0 = performance.now();
-      await client.upload(file, { sha256, length: size, chunkBytes: 16 * 1024, window: 4 });
+      // The product's own plan for a 115200 line (uploadPlan): what a deploy over serial sends.
+      await client.upload(file, { sha256, length: size });
       const seconds = (performance.now() - t0) / 1000;
       return {
         transfer: transfer(size, seconds),

@@ -8,6 +8,7 @@
  * run resumes from what each device reports, never from what the laptop assumed.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { parseDeviceUri, type DeviceUri } from '../../../core/device-uri/device-uri';
 import type { JsonValue } from '../../../core/eventlog/canonical-json';
 import { ProgressMeter, type ProgressRecord } from '../../../core/progress/progress-meter';
@@ -217,6 +218,9 @@ export class DeployEngine {
     const todo = run.devices
       .filter((d) => d.outcome === 'pending' || d.outcome === 'running')
       .map((d) => d.device);
+    // Every device's current step listens for the cancel (a few listeners each, removed after the
+    // step), so a large run legitimately passes Node's default warning threshold of 10.
+    setMaxListeners(Math.max(10, todo.length * 4), abort.signal);
     const work = async (): Promise<DeployRunView> => {
       let target: DeployTarget | null = null;
       let resolveError: AppErrorData | null = null;
