@@ -6,8 +6,8 @@
  *
  * Speed: an upload in progress keeps its file open and hashes each chunk as it is appended (chunks
  * arrive in order; running-hash.ts hashes on a worker thread where the device has cores to spare),
- * so `end` needs no second pass over the file. Written data is flushed in the background every 64 MiB, so the
- * fsync before the blob is published has little left to do. After an agent restart the hash is
+ * so `end` needs no second pass over the file. Written data is flushed in the background every
+ * 64 MiB, so the fsync before the blob is published has little left to do. After an agent restart the hash is
  * rebuilt from the bytes already on disk before the next chunk is appended.
  */
 import { createHash } from 'node:crypto';
@@ -105,7 +105,7 @@ export class UploadStore {
 
   /**
    * Appends a chunk at `offset`, which must be exactly the bytes held so far. The store takes the
-   * chunk's memory (it moves to the hashing thread): the caller must not touch `data` afterwards.
+   * chunk's memory (it may move to the hashing thread): the caller must not touch `data` afterwards.
    */
   write(sha256: string, offset: number, data: Buffer): Promise<{ offset: number }> {
     return this.#locked(sha256, async () => {
@@ -130,7 +130,7 @@ export class UploadStore {
       }
       upload.held += data.length;
       upload.unflushed += data.length;
-      // The data is on the disk and not needed here any more: its memory moves to the hasher.
+      // The data is written and not needed here any more: its memory may move to the hasher.
       upload.hash.adopt(data);
       if (upload.unflushed >= FLUSH_EVERY_BYTES) {
         // Flush while more arrives, so the fsync at the end has little left to do.

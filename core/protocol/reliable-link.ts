@@ -211,8 +211,11 @@ export class ReliableLink {
         return;
       case FrameType.data:
         if (!this.#open) {
-          // Data from a session we do not know (we restarted): tell the peer to reopen.
-          this.#o.write(encodeFrame(FrameType.rst, 0, Buffer.alloc(0)));
+          // Data from a session we do not know. On the device (it restarted), tell the laptop to
+          // reopen. On a laptop still opening the line it is what the device sent the session it
+          // replaced, left on the line ahead of the SYN-ACK: ignore it, since a reset would close the
+          // session the device has just opened for our SYN.
+          if (this.#o.role === 'responder') this.#o.write(encodeFrame(FrameType.rst, 0, Buffer.alloc(0)));
           return;
         }
         this.#onData(frame);

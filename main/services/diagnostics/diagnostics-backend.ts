@@ -87,7 +87,8 @@ export async function connectPinned(uri: string, pins: DevicePins, version: stri
       'untrusted_device',
       `${parsed.value.uri} is not confirmed yet. Add it on the Devices screen (or deckhand devices --device URI) and confirm its fingerprint first.`,
     );
-  // A serial link that was just closed can answer a new session with a reset; try again briefly.
+  // A serial line can fail to open while the device is still ending the previous session (or a cable
+  // is loose for a moment); try again briefly.
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await connectAgent(parsed.value, { fingerprint, timeoutMs: 10_000, clientVersion: version });

@@ -166,4 +166,59 @@ describe('reliable link (selective repeat over a serial line)', () => {
     await until(() => closed.length > 0);
     expect(closed).toEqual(['link_lost']);
   });
+
+  it('a laptop reopening the line ignores what the old session left on it, so the new session holds', async () => {
+    // The device was still sending for the old session when the laptop closed it; those frames
+    // reach the new link before its handshake completes. Resetting on them would close the session
+    // the device has just opened for the new SYN.
+    const stale: Buffer[] = [];
+    const oldDevice = new ReliableLink({
+      role: 'responder',
+      write: (b) => stale.push(b),
+      onData: () => undefined,
+    });
+    const oldLaptop: ReliableLink = new ReliableLink({
+      role: 'initiator',
+      write: (b) => oldDevice.receive(b),
+      onData: () => undefined,
+    });
+    const opening = oldLaptop.open();
+    oldLaptop.receive(stale.shift()!); // SYN-ACK
+    await opening;
+    oldLaptop.send(Buffer.from('request'));
+    expect(stale.length).toBe(0); // the device acknowledges later (delayed ack) …
+    oldDevice.send(Buffer.alloc(3000, 1)); // … and was answering when the laptop went away.
+
+    // Toward the laptop the line is first in, first out: the stale frames, then what the device says.
+    const line: Buffer[] = [...stale];
+    const received: Buffer[] = [];
+    const device = new ReliableLink({
+      role: 'responder',
+      write: (b) => line.push(b),
+      onData: (b) => received.push(b),
+    });
+    const closed: string[] = [];
+    const laptop: ReliableLink = new ReliableLink({
+      role: 'initiator',
+      write: (b) => device.receive(b),
+      onData: () => undefined,
+      onClose: (e) => closed.push(e.code),
+    });
+    const pump = setInterval(() => {
+      while (line.length > 0) laptop.receive(line.shift()!);
+    }, 1);
+    try {
+      await laptop.open();
+      laptop.send(Buffer.from('hello again'));
+      await until(() => received.length > 0 || closed.length > 0);
+      expect(closed).toEqual([]);
+      expect(Buffer.concat(received).toString()).toBe('hello again');
+    } finally {
+      clearInterval(pump);
+    }
+    oldLaptop.close();
+    oldDevice.close();
+    laptop.close();
+    device.close();
+  });
 });
