@@ -12,6 +12,17 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** The last line of `deckhand deploy --json`: the run's result per device. */
+export interface DeployResult {
+  readonly ok: boolean;
+  readonly devices: readonly {
+    device: string;
+    outcome: string;
+    code: string | null;
+    reason: string | null;
+  }[];
+}
+
 /** Runs `deckhand ...args` and waits for it. */
 export function runDeckhand(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
   const result = spawnSync(process.execPath, [DECKHAND_BIN, ...args], {

@@ -18,7 +18,7 @@ import {
   type MenderLab,
 } from '../../../../support/mender-lab';
 import { requirePrerequisite } from '../../../../support/prerequisites';
-import { runDeckhandAsync } from '../../../../support/run-deckhand';
+import { runDeckhandAsync, type DeployResult } from '../../../../support/run-deckhand';
 import { sshdAvailable, startTestSshd, type DevSshd } from '../../../../support/sshd';
 
 const present =
@@ -27,16 +27,6 @@ const present =
     'mender-client, mender-artifact and root (unshare -m)',
     'apt-get install mender-client mender-artifact',
   ) && sshdAvailable();
-
-interface DeployResult {
-  readonly ok: boolean;
-  readonly devices: readonly {
-    device: string;
-    outcome: string;
-    code: string | null;
-    reason: string | null;
-  }[];
-}
 
 describe.skipIf(!present)('deckhand deploy over SSH to Mender', { timeout: 180_000 }, () => {
   let work: string;

@@ -12,20 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRaucStatus } from '../../../../../main/adapters/ssh/rauc-status';
 import { DevicePins } from '../../../../../main/services/devices/device-pins';
 import { RAUC_LAB_COMPATIBLE, raucAvailable, startRaucLab, type RaucLab } from '../../../../support/rauc-lab';
-import { runDeckhandAsync } from '../../../../support/run-deckhand';
+import { runDeckhandAsync, type DeployResult } from '../../../../support/run-deckhand';
 import { sshdAvailable, startTestSshd, type DevSshd } from '../../../../support/sshd';
 
 const present = sshdAvailable() && raucAvailable();
-
-interface DeployResult {
-  readonly ok: boolean;
-  readonly devices: readonly {
-    device: string;
-    outcome: string;
-    code: string | null;
-    reason: string | null;
-  }[];
-}
 
 describe.skipIf(!present)('deckhand deploy over SSH', { timeout: 180_000 }, () => {
   let work: string;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand, requirePrerequisite } from '../../../../support/prerequisites';
-import { runDeckhandAsync } from '../../../../support/run-deckhand';
+import { runDeckhandAsync, type DeployResult } from '../../../../support/run-deckhand';
 import {
   createSwupdateLab,
   LAB_HW_BOARD,
@@ -22,16 +22,6 @@ const present = requirePrerequisite(
   'swupdate, cpio and openssl',
   'apt-get install swupdate cpio openssl',
 );
-
-interface DeployResult {
-  readonly ok: boolean;
-  readonly devices: readonly {
-    device: string;
-    outcome: string;
-    code: string | null;
-    reason: string | null;
-  }[];
-}
 
 describe.skipIf(!present)('deckhand deploy to swupdate://', { timeout: 180_000 }, () => {
   let work: string;
